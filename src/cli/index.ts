@@ -1,0 +1,121 @@
+/**
+ * The admin command line: `npm run cli -- <command> [options]`. Each command has --help. Commands share
+ * the server's configuration (environment and .env).
+ */
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { openDatabase, type DatabaseHandle } from '../db/index.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { systemClock } from '../lib/clock.js';
+import { ActivityService } from '../modules/activity/service.js';
+import { PasswordHasher } from '../modules/auth/passwords.js';
+import { UsersService } from '../modules/users/service.js';
+
+export interface Command {
+  summary: string;
+  usage: string;
+  options?: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  run(args: {
+    values: Record<string, string | boolean | undefined>;
+    config: Config;
+    database: DatabaseHandle;
+  }): Promise<void>;
+}
+
+/** Reads a secret from stdin: a prompt on a terminal (no echo is not available portably; input is not logged), else the first line. */
+async function readSecret(prompt: string): Promise<string> {
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stdin.isTTY ? process.stderr : undefined,
+    terminal: false,
+  });
+  if (process.stdin.isTTY) process.stderr.write(prompt);
+  for await (const line of rl) {
+    rl.close();
+    return line.replace(/\r$/, '');
+  }
+  return '';
+}
+
+export const commands: Record<string, Command> = {
+  migrate: {
+    summary: 'apply pending database migrations',
+    usage: 'migrate',
+    async run({ database }) {
+      const result = await migrateToLatest(database.db);
+      const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date');
+    },
+  },
+  'create-admin': {
+    summary: 'create an admin, or promote an existing account (password read from stdin or a prompt)',
+    usage: 'create-admin --email <email>   (password: typed at the prompt, or piped on stdin)',
+    options: { email: { type: 'string' } },
+    async run({ values, config, database }) {
+      const email = values.email;
+      if (typeof email !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+        throw new UsageError('--email <address> is required');
+      }
+      const password = await readSecret('Password (8-128 characters): ');
+      if (password.length < 8 || password.length > 128)
+        throw new UsageError('the password must be 8 to 128 characters');
+      await migrateToLatest(database.db);
+      const users = new UsersService(
+        database.db,
+        systemClock,
+        new PasswordHasher(config.BCRYPT_ROUNDS),
+        new ActivityService(systemClock),
+      );
+      const { user, created } = await users.ensureAdmin(email, password, true);
+      console.log(`${created ? 'created' : 'updated'} admin ${user.email} (${user.id})`);
+    },
+  },
+};
+
+class UsageError extends Error {}
+
+function help(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`);
+  return `usage: npm run cli -- <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n<command> --help for its options`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`unknown command: ${name}\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`${command.summary}\n\nusage: npm run cli -- ${command.usage}`);
+    return 0;
+  }
+  let config: Config;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    config = loadConfig();
+    values = parseArgs({ args: rest, options: command.options ?? {}, strict: true }).values;
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : `${name}: ${(err as Error).message}`);
+    return 2;
+  }
+  const database = openDatabase(config.DATABASE_URL, { poolMax: 4 });
+  try {
+    await command.run({ values, config, database });
+    return 0;
+  } catch (err) {
+    console.error(`${name}: ${(err as Error).message}`);
+    return err instanceof UsageError ? 2 : 1;
+  } finally {
+    await database.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,115 @@
+/**
+ * Configuration: one TypeBox schema validated by env-schema at start. A bad value stops the process with a
+ * single line naming the variable (ConfigError). `.env` is read when present; the real environment wins.
+ */
+import { existsSync } from 'node:fs';
+import envSchema from 'env-schema';
+import { Type, type Static } from 'typebox';
+
+const Int = (def: number, min: number, max: number) =>
+  Type.Integer({ default: def, minimum: min, maximum: max });
+
+export const ConfigSchema = Type.Object({
+  NODE_ENV: Type.Enum(['development', 'production', 'test'], { default: 'development' }),
+  PORT: Int(8000, 0, 65535),
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  DATABASE_URL: Type.String({
+    default: 'sqlite:///data/kswifi.db',
+    pattern: '^(sqlite:///|postgres(ql)?://)',
+  }),
+  DB_POOL_MAX: Int(10, 1, 200),
+  DB_STATEMENT_TIMEOUT_MS: Int(15000, 100, 600000),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  ACCESS_TOKEN_TTL: Int(900, 30, 86400),
+  REFRESH_TOKEN_TTL: Int(2592000, 300, 31536000),
+  BCRYPT_ROUNDS: Int(12, 4, 15),
+  CORS_ORIGINS: Type.String({ default: '' }),
+  TRUST_PROXY: Type.Boolean({ default: false }),
+  BODY_LIMIT: Int(1048576, 1024, 104857600),
+  RATE_LIMIT_MAX: Int(300, 1, 1000000),
+  RATE_LIMIT_WINDOW_S: Int(60, 1, 86400),
+  AUTH_RATE_LIMIT_MAX: Int(10, 1, 1000000),
+  LOGIN_MAX_FAILURES: Int(5, 1, 1000),
+  LOGIN_LOCK_S: Int(900, 1, 86400),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  LOG_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  LOG_FILE_SIZE: Type.String({ default: '10m', pattern: '^[0-9]+[kmg]?$' }),
+  LOG_FILE_COUNT: Int(5, 1, 100),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  SMDP_ADDRESS: Type.String({
+    default: 'smdp.kswifi.example',
+    // an FQDN: no scheme, no port, no path (checked again by the activation-code builder)
+    pattern: '^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$',
+  }),
+  ICCID_PREFIX: Type.String({ default: '8988247', pattern: '^89[0-9]{2,9}$' }),
+  ESIM_LIMIT_PER_USER: Int(5, 1, 1000),
+  ESIM_CONFIRMATION_CODE: Type.Boolean({ default: false }),
+  ADMIN_EMAIL: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$', maxLength: 254 })),
+  ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
+  SWEEP_INTERVAL_S: Int(60, 0, 86400),
+  WEB_CONCURRENCY: Int(1, 1, 64),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+interface AjvError {
+  instancePath: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+function describe(err: AjvError): string {
+  const variable = err.instancePath.replace(/^\//, '') || String(err.params?.missingProperty ?? 'config');
+  const allowed = err.params?.allowedValues as unknown[] | undefined;
+  const more = allowed ? ` (${allowed.join(', ')})` : '';
+  return `${variable} ${err.message ?? 'is invalid'}${more}`;
+}
+
+/** Validates `source` (process.env by default) and applies the cross-field rules. */
+export function loadConfig(
+  source: NodeJS.ProcessEnv = process.env,
+  readDotenv = source === process.env,
+): Config {
+  if (readDotenv && existsSync('.env')) process.loadEnvFile('.env');
+  const data: Record<string, unknown> = {};
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const v = source[key];
+    if (v !== undefined && v !== '') data[key] = v;
+  }
+  let config: Config;
+  try {
+    config = envSchema<Config>({ schema: ConfigSchema, data, dotenv: false });
+  } catch (e) {
+    const errors = (e as { errors?: AjvError[] }).errors;
+    // enum-like unions produce one error per branch; the first names the variable
+    throw new ConfigError(
+      `Invalid configuration: ${errors?.[0] ? describe(errors[0]) : (e as Error).message}`,
+    );
+  }
+  if (config.JWT_SECRET !== undefined && Buffer.byteLength(config.JWT_SECRET) < 32) {
+    if (config.NODE_ENV === 'production') {
+      throw new ConfigError('Invalid configuration: JWT_SECRET must be at least 32 bytes in production');
+    }
+  }
+  if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
+    throw new ConfigError('Invalid configuration: JWT_SECRET is required when NODE_ENV=production');
+  }
+  if ((config.ADMIN_EMAIL === undefined) !== (config.ADMIN_PASSWORD === undefined)) {
+    throw new ConfigError('Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  return config;
+}
+
+/**
+ * Outside production a fixed development secret lets `npm start` work without setup (and keeps cluster
+ * workers agreeing); production refuses to start without JWT_SECRET (see loadConfig).
+ */
+export const DEV_JWT_SECRET = 'kswifi-development-only-secret-do-not-use-in-production';
+export function jwtSecretOf(config: Config): string {
+  return config.JWT_SECRET ?? DEV_JWT_SECRET;
+}

@@ -1,0 +1,184 @@
+/**
+ * The data layer's entry: one Kysely instance over SQLite (better-sqlite3) or PostgreSQL (pg), chosen by
+ * DATABASE_URL, plus the transaction helper every multi-row write goes through and the few dialect facts
+ * repositories need (unique-violation detection, case-insensitive matching).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Database } from './types.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+/** What a repository function takes as its first argument: the database or an open transaction. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+export interface DatabaseHandle {
+  db: Db;
+  dialect: Dialect;
+  /** One real round trip; rejects when the database is gone. */
+  ping(): Promise<void>;
+  pool(): { total: number; idle: number; waiting: number; max: number };
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  poolMax?: number;
+  statementTimeoutMs?: number;
+  onPoolError?: (err: Error) => void;
+}
+
+// pg hands BIGINT (int8) and NUMERIC (sum() of bigint) back as strings; bytes and money must be numbers,
+// and a value past 2^53 must fail loudly rather than round silently.
+function safeNumber(text: string): number {
+  const n = Number(text);
+  if (Number.isInteger(n) && !Number.isSafeInteger(n)) throw new RangeError(`integer ${text} exceeds 2^53`);
+  return n;
+}
+pg.types.setTypeParser(20, safeNumber);
+pg.types.setTypeParser(1700, safeNumber);
+
+/** `sqlite:///rel/path.db` → rel/path.db, `sqlite:////abs/path.db` → /abs/path.db, `sqlite:///:memory:`. */
+export function sqlitePathOf(url: string): string {
+  const path = url.slice('sqlite:///'.length);
+  if (path === ':memory:' || path === '') return ':memory:';
+  return path;
+}
+
+export function dialectOf(url: string): Dialect {
+  return url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
+}
+
+/**
+ * better-sqlite3 prepares a statement per call inside Kysely; caching them by SQL text removes that cost
+ * from every query (statements are reusable and the SQL texts of this app are a bounded set).
+ */
+function withStatementCache(database: SQLite.Database): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = database.prepare.bind(database);
+  return new Proxy(database, {
+    get(target, prop, receiver) {
+      if (prop === 'prepare') {
+        return (text: string) => {
+          let stmt = cache.get(text);
+          if (!stmt) {
+            stmt = prepare(text);
+            if (cache.size >= 2000) cache.delete(cache.keys().next().value as string);
+            cache.set(text, stmt);
+          }
+          return stmt;
+        };
+      }
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** SQLite transactions take the write lock at BEGIN, so two writers never deadlock upgrading a read lock. */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver() {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+}
+
+function openSqlite(url: string): DatabaseHandle {
+  const path = sqlitePathOf(url);
+  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+  const raw = new SQLite(path);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }),
+  });
+  return {
+    db,
+    dialect: 'sqlite',
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    pool: () => ({ total: 1, idle: 1, waiting: 0, max: 1 }),
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres(url: string, opts: DatabaseOptions): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolMax ?? 10,
+    statement_timeout: opts.statementTimeoutMs ?? 15000,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30000,
+    keepAlive: true,
+  });
+  // an idle client losing its connection must not crash the process; the pool replaces it
+  pool.on('error', (err) => opts.onPoolError?.(err));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let closed = false;
+  return {
+    db,
+    dialect: 'postgres',
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    pool: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: opts.poolMax ?? 10,
+    }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
+
+export function openDatabase(url: string, opts: DatabaseOptions = {}): DatabaseHandle {
+  return dialectOf(url) === 'sqlite' ? openSqlite(url) : openPostgres(url, opts);
+}
+
+const RETRYABLE_PG = new Set(['40001', '40P01']); // serialization failure, deadlock
+
+/**
+ * Runs `fn` in one transaction; everything it writes commits together or not at all. Retries a few times
+ * on PostgreSQL serialization failures and deadlocks, and on SQLite BUSY (another process holds the lock).
+ */
+export async function transaction<T>(db: Executor, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return fn(db as Tx);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (db as Db).transaction().execute(fn);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      const retryable = (code && RETRYABLE_PG.has(code)) || code === 'SQLITE_BUSY';
+      if (!retryable || attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));
+    }
+  }
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export function isForeignKeyViolation(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
+/** Escapes LIKE wildcards in user input (both dialects use `\` with an explicit ESCAPE clause). */
+export function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}

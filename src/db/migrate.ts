@@ -1,0 +1,26 @@
+/**
+ * Versioned migrations through Kysely's Migrator. The list is static (imported, not read from disk) so the
+ * same code runs from src/ under tsx and from dist/ after the build. Names sort in the order they apply.
+ */
+import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import * as m0001 from './migrations/2026_11_26_0001_accounts.js';
+import * as m0002 from './migrations/2026_11_26_0002_esims.js';
+import * as m0003 from './migrations/2026_11_26_0003_catalogue_usage.js';
+import type { Database } from './types.js';
+
+const migrations: Record<string, Migration> = {
+  '2026_11_26_0001_accounts': m0001,
+  '2026_11_26_0002_esims': m0002,
+  '2026_11_26_0003_catalogue_usage': m0003,
+};
+
+export function migratorFor(db: Kysely<Database>): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+}
+
+/** Applies every pending migration; a no-op when the schema is current. Throws on the first failure. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
+  const result = await migratorFor(db).migrateToLatest();
+  if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error));
+  return result;
+}

@@ -1,0 +1,215 @@
+/**
+ * Table types for Kysely: the one description of the schema the code compiles against.
+ * Conventions that make one SQL text serve SQLite and PostgreSQL:
+ * - ids are UUIDv7 strings (time-ordered), generated in the app (lib/ids.ts);
+ * - instants are BIGINT epoch milliseconds (UTC): integer comparison, and hour/day buckets by integer
+ *   division, are identical on both dialects; the API renders them as ISO 8601;
+ * - bytes and money are BIGINT (pg's int8 parser turns them into safe JS numbers, see db/index.ts);
+ * - flags are INTEGER 0/1 and JSON is TEXT, because SQLite has neither a boolean nor a JSON type.
+ */
+import type { Insertable, Selectable, Updateable } from 'kysely';
+
+export type Role = 'user' | 'admin';
+export type UserStatus = 'active' | 'suspended' | 'deleted';
+
+export interface UsersTable {
+  id: string;
+  email: string; // normalised (trimmed, lower-cased); unique index on lower(email)
+  password_hash: string;
+  full_name: string | null;
+  phone_number: string | null;
+  role: Role;
+  status: UserStatus;
+  created_at: number;
+  updated_at: number;
+  last_login_at: number | null;
+  deleted_at: number | null;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  user_id: string;
+  family_id: string; // every rotation of one login shares a family; reuse revokes the family
+  token_hash: string; // SHA-256 hex of the opaque token
+  created_at: number;
+  expires_at: number;
+  used_at: number | null; // set when rotated
+  revoked_at: number | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface LoginThrottleTable {
+  email_key: string; // SHA-256 of the normalised email, so unknown emails are throttled alike
+  failures: number;
+  window_start: number;
+  locked_until: number | null;
+}
+
+export interface ActivityTable {
+  id: string;
+  user_id: string | null; // whose account it concerns
+  actor_id: string | null; // who did it (an admin, the user, or null for the system / an API key)
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  metadata: string | null; // JSON text
+  created_at: number;
+}
+
+export type EsimStatus = 'released' | 'downloaded' | 'installed' | 'enabled' | 'disabled' | 'deleted';
+
+export interface EsimsTable {
+  id: string;
+  user_id: string;
+  label: string | null;
+  iccid: string;
+  eid: string | null;
+  status: EsimStatus;
+  smdp_address: string;
+  matching_id: string;
+  confirmation_code_hash: string | null;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface EsimEventsTable {
+  id: string;
+  esim_id: string;
+  from_status: EsimStatus | null;
+  to_status: EsimStatus;
+  actor_type: 'user' | 'admin' | 'api_key' | 'system';
+  actor_id: string | null;
+  created_at: number;
+}
+
+export interface PlansTable {
+  id: string;
+  code: string;
+  name: string;
+  description: string | null;
+  data_bytes: number;
+  validity_days: number;
+  price_cents: number;
+  currency: string;
+  countries: string; // JSON array of ISO 3166-1 alpha-2 codes
+  is_active: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export type OrderStatus = 'pending_payment' | 'paid' | 'failed' | 'refunded';
+
+export interface OrdersTable {
+  id: string;
+  user_id: string;
+  plan_id: string | null;
+  status: OrderStatus;
+  amount_cents: number;
+  currency: string;
+  idempotency_key: string | null; // unique per user; cleared by the sweep after 24 h
+  request_hash: string | null;
+  pack_id: string | null;
+  granted_by: string | null; // admin id for grants
+  reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type PackStatus = 'pending' | 'active' | 'depleted' | 'expired' | 'cancelled';
+
+export interface PacksTable {
+  id: string;
+  user_id: string;
+  order_id: string | null;
+  plan_id: string | null;
+  esim_id: string | null;
+  name: string;
+  total_bytes: number;
+  used_bytes: number;
+  validity_days: number;
+  price_cents: number;
+  currency: string;
+  status: PackStatus;
+  created_at: number;
+  updated_at: number;
+  activated_at: number | null;
+  expires_at: number | null;
+  ended_at: number | null; // when it became depleted, expired or cancelled
+}
+
+export interface UsageRecordsTable {
+  id: string;
+  event_id: string; // unique: the exactly-once key
+  esim_id: string;
+  user_id: string;
+  iccid: string;
+  bytes: number;
+  overage_bytes: number;
+  occurred_at: number;
+  received_at: number;
+}
+
+export interface UsageDebitsTable {
+  id: string;
+  usage_id: string;
+  pack_id: string;
+  user_id: string;
+  bytes: number;
+  occurred_at: number;
+}
+
+export type NotificationType = 'usage_50' | 'usage_80' | 'usage_100' | 'pack_expiring' | 'pack_expired';
+
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  type: NotificationType;
+  pack_id: string | null; // unique (pack_id, type): each fires once per pack
+  esim_id: string | null;
+  message: string;
+  created_at: number;
+  read_at: number | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  prefix: string; // first characters of the key, shown in lists so an admin can tell keys apart
+  key_hash: string; // SHA-256 hex
+  created_by: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  refresh_tokens: RefreshTokensTable;
+  login_throttle: LoginThrottleTable;
+  activity: ActivityTable;
+  esims: EsimsTable;
+  esim_events: EsimEventsTable;
+  plans: PlansTable;
+  orders: OrdersTable;
+  packs: PacksTable;
+  usage_records: UsageRecordsTable;
+  usage_debits: UsageDebitsTable;
+  notifications: NotificationsTable;
+  api_keys: ApiKeysTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type PlanRow = Selectable<PlansTable>;
+export type PackRow = Selectable<PacksTable>;
+export type EsimRow = Selectable<EsimsTable>;
+export type ActivityRow = Selectable<ActivityTable>;
+export type NotificationRow = Selectable<NotificationsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type OrderRow = Selectable<OrdersTable>;
+export type UsageRecordRow = Selectable<UsageRecordsTable>;

@@ -1,0 +1,108 @@
+/** /api/v1/auth: HTTP only; the rules live in AuthService. */
+import formbody from '@fastify/formbody';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { problems } from '../../http/schemas.js';
+import { requestMeta } from '../../http/meta.js';
+import { toUserView } from '../users/model.js';
+import {
+  LoginBody,
+  RefreshAnswer,
+  RefreshBody,
+  RegisterBody,
+  Session,
+  TokenForm,
+  TokensRef,
+} from './schemas.js';
+
+export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
+  const { auth } = app.services;
+  const strict = { rateLimit: app.authRateLimit };
+  const tags = ['auth'];
+
+  app.post(
+    '/register',
+    {
+      config: strict,
+      schema: {
+        tags,
+        summary: 'Create an account',
+        body: RegisterBody,
+        response: { 201: Session, ...problems(400, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { user, tokens } = await auth.register(request.body, requestMeta(request));
+      return reply.code(201).send({ user: toUserView(user), tokens });
+    },
+  );
+
+  app.post(
+    '/login',
+    {
+      config: strict,
+      schema: {
+        tags,
+        summary: 'Log in with email and password',
+        body: LoginBody,
+        response: { 200: Session, ...problems(400, 401, 403, 429) },
+      },
+    },
+    async (request) => {
+      const { user, tokens } = await auth.login(
+        request.body.email,
+        request.body.password,
+        requestMeta(request),
+      );
+      return { user: toUserView(user), tokens };
+    },
+  );
+
+  app.post(
+    '/token',
+    {
+      config: strict,
+      schema: {
+        tags,
+        summary: 'OAuth2 password grant (form encoded), used by the docs Authorize button',
+        consumes: ['application/x-www-form-urlencoded'],
+        body: TokenForm,
+        response: { 200: TokensRef, ...problems(400, 401, 403, 429) },
+      },
+    },
+    async (request) => {
+      const { tokens } = await auth.login(request.body.username, request.body.password, requestMeta(request));
+      return tokens;
+    },
+  );
+
+  app.post(
+    '/refresh',
+    {
+      config: strict,
+      schema: {
+        tags,
+        summary: 'Rotate a refresh token',
+        body: RefreshBody,
+        response: { 200: RefreshAnswer, ...problems(400, 401, 403, 429) },
+      },
+    },
+    async (request) => ({ tokens: await auth.refresh(request.body.refresh_token, requestMeta(request)) }),
+  );
+
+  app.post(
+    '/logout',
+    {
+      schema: {
+        tags,
+        summary: 'End the session of a refresh token',
+        body: RefreshBody,
+        response: { 204: { type: 'null' }, ...problems(400) },
+      },
+    },
+    async (request, reply) => {
+      await auth.logout(request.body.refresh_token, requestMeta(request));
+      return reply.code(204).send(null);
+    },
+  );
+};

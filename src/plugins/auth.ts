@@ -1,0 +1,126 @@
+/**
+ * Authentication guards. `authenticate` verifies the bearer JWT (HS256 pinned) and then reads the user by
+ * primary key on every request, so a suspension or deletion takes effect at once and the role always comes
+ * from the database, never from a claim. `requireAdmin` adds the role check; `authenticateMachine` admits
+ * an X-API-Key (hashed lookup, constant-time compare) or an admin bearer.
+ */
+import fastifyJwt from '@fastify/jwt';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { UserRow } from '../db/types.js';
+import { forbidden, unauthorized } from '../errors.js';
+import { safeEqual, sha256 } from '../lib/secrets.js';
+import type { AccessClaims } from '../modules/auth/service.js';
+import { usersRepo } from '../modules/users/repository.js';
+import type { AppContext } from '../context.js';
+
+export type Principal =
+  { kind: 'user'; user: UserRow; sessionId: string } | { kind: 'api_key'; keyId: string; name: string };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyInstance {
+    authenticate: (request: FastifyRequest) => Promise<void>;
+    requireAdmin: (request: FastifyRequest) => Promise<void>;
+    authenticateMachine: (request: FastifyRequest) => Promise<void>;
+  }
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: AccessClaims;
+    user: AccessClaims;
+  }
+}
+
+/** The authenticated user of a request that passed `authenticate`. */
+export function currentUser(request: FastifyRequest): UserRow {
+  const p = request.principal;
+  if (!p || p.kind !== 'user') throw unauthorized('UNAUTHENTICATED', 'Authentication required');
+  return p.user;
+}
+
+export function currentSession(request: FastifyRequest): string {
+  const p = request.principal;
+  return p && p.kind === 'user' ? p.sessionId : '';
+}
+
+function bearerOf(request: FastifyRequest): string | undefined {
+  const h = request.headers.authorization;
+  if (!h) return undefined;
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  return m?.[1];
+}
+
+export const authPlugin = fp(
+  async (app: FastifyInstance, opts: { ctx: AppContext; secret: string }) => {
+    const { ctx } = opts;
+    await app.register(fastifyJwt, {
+      secret: opts.secret,
+      sign: { algorithm: 'HS256' },
+      verify: { algorithms: ['HS256'], cache: 10000 },
+    });
+    app.decorateRequest('principal', null);
+
+    /** Verifies the JWT only (no DB): used by the rate limiter to key by user. */
+    app.decorate('tokenSubject', (request: FastifyRequest): string | undefined => {
+      const token = bearerOf(request);
+      if (!token) return undefined;
+      try {
+        return app.jwt.verify<AccessClaims>(token).sub;
+      } catch {
+        return undefined;
+      }
+    });
+
+    async function authenticate(request: FastifyRequest): Promise<void> {
+      const token = bearerOf(request);
+      if (!token) throw unauthorized('UNAUTHENTICATED', 'A bearer token is required');
+      let claims: AccessClaims;
+      try {
+        claims = app.jwt.verify<AccessClaims>(token);
+      } catch {
+        throw unauthorized('INVALID_TOKEN', 'The access token is invalid or expired');
+      }
+      if (typeof claims.sub !== 'string') throw unauthorized('INVALID_TOKEN', 'The access token is invalid');
+      const user = await usersRepo.findById(ctx.db, claims.sub);
+      if (!user || user.status === 'deleted')
+        throw unauthorized('INVALID_TOKEN', 'The account no longer exists');
+      if (user.status === 'suspended') throw forbidden('ACCOUNT_SUSPENDED', 'This account is suspended');
+      request.principal = { kind: 'user', user, sessionId: String(claims.sid ?? '') };
+    }
+
+    app.decorate('authenticate', authenticate);
+
+    app.decorate('requireAdmin', async (request: FastifyRequest) => {
+      await authenticate(request);
+      if (currentUser(request).role !== 'admin') throw forbidden('FORBIDDEN', 'Administrator role required');
+    });
+
+    app.decorate('authenticateMachine', async (request: FastifyRequest) => {
+      const presented = request.headers['x-api-key'];
+      if (typeof presented !== 'string' || presented === '') return app.requireAdmin(request);
+      if (presented.length > 200) throw unauthorized('INVALID_API_KEY', 'The API key is invalid');
+      const hash = sha256(presented);
+      const key = await ctx.db
+        .selectFrom('api_keys')
+        .select(['id', 'name', 'key_hash'])
+        .where('key_hash', '=', hash)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      // the lookup is by hash; the explicit constant-time compare keeps that property explicit
+      if (!key || !safeEqual(key.key_hash, hash))
+        throw unauthorized('INVALID_API_KEY', 'The API key is invalid');
+      request.principal = { kind: 'api_key', keyId: key.id, name: key.name };
+    });
+  },
+  { name: 'auth' },
+);
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    tokenSubject: (request: FastifyRequest) => string | undefined;
+  }
+}

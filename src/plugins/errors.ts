@@ -1,0 +1,131 @@
+/**
+ * Every error leaves as RFC 9457 problem+json: AppError from the services, Fastify's validation and
+ * content-type errors, rate limiting, unknown routes, and anything unexpected (500, never internals).
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError, type FieldError } from '../errors.js';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+interface AjvIssue {
+  instancePath: string;
+  message?: string;
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+/** Ajv issues → `{field: "body.email", message}`, one entry per field and problem. */
+export function fieldErrors(issues: AjvIssue[], context: string): FieldError[] {
+  const out: FieldError[] = [];
+  const seen = new Set<string>();
+  for (const issue of issues) {
+    let path = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
+    let message = issue.message ?? 'is invalid';
+    if (issue.keyword === 'required') {
+      path = [path, String(issue.params.missingProperty)].filter(Boolean).join('.');
+      message = 'is required';
+    } else if (issue.keyword === 'pattern') {
+      message = 'has an invalid format';
+    } else if (issue.keyword === 'format') {
+      message = `must be a valid ${String(issue.params.format)}`;
+    } else if (issue.keyword === 'additionalProperties') {
+      path = [path, String(issue.params.additionalProperty)].filter(Boolean).join('.');
+      message = 'is not an allowed field';
+    }
+    const field = path ? `${context}.${path}` : context;
+    const key = `${field}|${message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push({ field, message });
+    }
+  }
+  return out;
+}
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  detail: string,
+  errors?: FieldError[],
+): FastifyReply {
+  return reply
+    .code(status)
+    .type('application/problem+json; charset=utf-8')
+    .send({
+      type: 'about:blank',
+      title: TITLES[status] ?? 'Error',
+      status,
+      detail,
+      code,
+      ...(errors ? { errors } : {}),
+      request_id: request.id,
+    });
+}
+
+function classify(err: FastifyError): {
+  status: number;
+  code: string;
+  detail: string;
+  errors?: FieldError[];
+} {
+  if (err.validation) {
+    const errors = fieldErrors(err.validation as AjvIssue[], err.validationContext ?? 'body');
+    return { status: 400, code: 'VALIDATION_FAILED', detail: 'The request is invalid', errors };
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, code: 'BODY_TOO_LARGE', detail: 'The request body is too large' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Send application/json' };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, code: 'MALFORMED_JSON', detail: 'The body is not valid JSON' };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, code: 'BAD_CONTENT_LENGTH', detail: 'Content-Length does not match the body' };
+  }
+  if (err instanceof SyntaxError)
+    return { status: 400, code: 'MALFORMED_JSON', detail: 'The body is not valid JSON' };
+  const status = err.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return { status, code: err.code ?? 'BAD_REQUEST', detail: err.message };
+  }
+  return { status: 500, code: 'INTERNAL', detail: 'An unexpected error occurred' };
+}
+
+export const errorsPlugin = fp(async (app: FastifyInstance) => {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err instanceof AppError) {
+      if (err.headers) reply.headers(err.headers);
+      return sendProblem(request, reply, err.status, err.code, err.message, err.errors);
+    }
+    const p = classify(err);
+    if (p.status >= 500) request.log.error({ err }, 'unhandled error');
+    if (p.status === 401) reply.header('www-authenticate', 'Bearer');
+    return sendProblem(request, reply, p.status, p.code, p.detail, p.errors);
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      request,
+      reply,
+      404,
+      'NOT_FOUND',
+      `No route for ${request.method} ${request.url.split('?')[0]}`,
+    ),
+  );
+});

@@ -1,0 +1,75 @@
+/**
+ * Prometheus metrics on /metrics: process defaults, an HTTP duration histogram by route template and
+ * status, the database pool, and counters other modules increment (usage records ingested). One registry
+ * per app instance so tests can build many apps. Guarded by METRICS_TOKEN when it is set.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { unauthorized } from '../errors.js';
+import { safeEqual } from '../lib/secrets.js';
+import type { AppContext } from '../context.js';
+
+export interface Metrics {
+  registry: Registry;
+  usageRecords: Counter<'outcome'>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
+}
+
+export const metricsPlugin = fp(
+  async (app: FastifyInstance, opts: { ctx: AppContext }) => {
+    const { ctx } = opts;
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const duration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by method, route template and status',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+    const usageRecords = new Counter({
+      name: 'usage_records_ingested_total',
+      help: 'Usage records received, by outcome (accepted, duplicate, rejected)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    });
+    new Gauge({
+      name: 'db_pool_connections',
+      help: 'Database pool connections by state',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      collect() {
+        const p = ctx.database.pool();
+        this.set({ state: 'total' }, p.total);
+        this.set({ state: 'idle' }, p.idle);
+        this.set({ state: 'waiting' }, p.waiting);
+        this.set({ state: 'max' }, p.max);
+      },
+    });
+    app.decorate('metrics', { registry, usageRecords });
+
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      duration.observe(
+        { method: request.method, route, status_code: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    });
+
+    const token = ctx.config.METRICS_TOKEN;
+    app.get('/metrics', { schema: { hide: true }, config: { rateLimit: false } }, async (request, reply) => {
+      if (token) {
+        const given = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
+        if (!safeEqual(given, token)) throw unauthorized('UNAUTHENTICATED', 'A metrics token is required');
+      }
+      return reply.type(registry.contentType).send(await registry.metrics());
+    });
+  },
+  { name: 'metrics' },
+);

@@ -1,0 +1,57 @@
+/**
+ * Rate limits. A general limit per client on /api (the user id when the bearer token verifies, else the
+ * IP), and a strict per-IP limit that the auth routes opt into through `app.authRateLimit`. In memory by
+ * default; shared through Redis when REDIS_URL is set, so several instances count together.
+ */
+import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { tooManyRequests } from '../errors.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    authRateLimit: RateLimitOptions;
+  }
+}
+
+export const rateLimitPlugin = fp(
+  async (app: FastifyInstance, opts: { config: Config }) => {
+    const { config } = opts;
+    let redis: Redis | undefined;
+    if (config.REDIS_URL) {
+      redis = new Redis(config.REDIS_URL, {
+        connectTimeout: 1000,
+        maxRetriesPerRequest: 1,
+        lazyConnect: false,
+      });
+      redis.on('error', (err) => app.log.warn({ err: err.message }, 'redis rate-limit store error'));
+      app.addHook('onClose', async () => {
+        await redis?.quit().catch(() => undefined);
+      });
+    }
+    const windowMs = config.RATE_LIMIT_WINDOW_S * 1000;
+    await app.register(rateLimit, {
+      global: true,
+      max: config.RATE_LIMIT_MAX,
+      timeWindow: windowMs,
+      enableDraftSpec: true, // RateLimit-Limit / -Remaining / -Reset and Retry-After
+      ...(redis ? { redis, nameSpace: 'kswifi-rl:' } : {}),
+      skipOnError: true, // a Redis outage must not take the API down with it
+      allowList: (request: FastifyRequest) => !request.url.startsWith('/api/'),
+      keyGenerator: (request: FastifyRequest) => {
+        const sub = app.tokenSubject(request);
+        return sub ? `u:${sub}` : `ip:${request.ip}`;
+      },
+      errorResponseBuilder: (_request, context) =>
+        tooManyRequests('RATE_LIMITED', `Rate limit exceeded, retry in ${context.after}`, context.ttl / 1000),
+    });
+    app.decorate('authRateLimit', {
+      max: config.AUTH_RATE_LIMIT_MAX,
+      timeWindow: windowMs,
+      keyGenerator: (request: FastifyRequest) => `auth:${request.ip}`,
+    });
+  },
+  { name: 'rate-limit', dependencies: ['auth'] },
+);

@@ -1,0 +1,96 @@
+/**
+ * Process entry: load config (a bad value stops here with one line), migrate, bootstrap the admin, then
+ * serve: in this process, or with WEB_CONCURRENCY=N in N cluster workers sharing the port. SIGTERM/SIGINT
+ * stop accepting, finish in-flight requests and close the pools.
+ */
+import cluster from 'node:cluster';
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { openDatabase } from './db/index.js';
+import { migrateToLatest } from './db/migrate.js';
+import { createLogger } from './logger.js';
+import { PasswordHasher } from './modules/auth/passwords.js';
+import { ActivityService } from './modules/activity/service.js';
+import { UsersService } from './modules/users/service.js';
+import { systemClock } from './lib/clock.js';
+import { startJobs } from './jobs.js';
+
+const started = performance.now();
+
+/** Migrations and the admin bootstrap: once, before any worker serves. */
+async function prepare(config: Config): Promise<void> {
+  const log = createLogger(config);
+  const database = openDatabase(config.DATABASE_URL, { poolMax: 2 });
+  try {
+    const result = await migrateToLatest(database.db);
+    const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
+    if (applied.length) log.info({ applied }, 'migrations applied');
+    if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
+      const users = new UsersService(
+        database.db,
+        systemClock,
+        new PasswordHasher(config.BCRYPT_ROUNDS),
+        new ActivityService(systemClock),
+      );
+      const { created } = await users.ensureAdmin(config.ADMIN_EMAIL, config.ADMIN_PASSWORD, false);
+      log.info({ email: config.ADMIN_EMAIL, created }, 'admin bootstrap');
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+async function serve(config: Config, runJobs: boolean): Promise<void> {
+  const app = await buildApp(config);
+  const stopJobs = runJobs ? startJobs(app) : () => undefined;
+  closeWithGrace({ delay: 10000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error');
+    else app.log.info({ signal }, 'shutting down');
+    stopJobs();
+    await app.close();
+  });
+  await app.listen({ port: config.PORT, host: config.HOST });
+  app.log.info({ startup_ms: Math.round(performance.now() - started) }, 'ready');
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  if (cluster.isPrimary) {
+    await prepare(config);
+    if (config.WEB_CONCURRENCY <= 1) return serve(config, true);
+    for (let i = 0; i < config.WEB_CONCURRENCY; i++) cluster.fork({ KSWIFI_WORKER: String(i) });
+    let stopping = false;
+    const stop = () => {
+      stopping = true;
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    cluster.on('exit', (worker, code) => {
+      if (stopping) {
+        if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+        return;
+      }
+      console.error(`worker ${worker.process.pid} exited with ${code}; restarting`);
+      cluster.fork({ KSWIFI_WORKER: String(worker.id) });
+    });
+    return;
+  }
+  // background jobs (the expiry sweep) run in one worker only
+  await serve(config, process.env.KSWIFI_WORKER === '0');
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? `start failed: ${err.message}` : err);
+  process.exit(1);
+});
