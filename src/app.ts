@@ -15,9 +15,23 @@ import { Problem } from './http/schemas.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger } from './logger.js';
 import { Activity } from './modules/activity/service.js';
+import { adminRoutes } from './modules/admin/routes.js';
+import { apiKeysRoutes } from './modules/api-keys/routes.js';
+import { ApiKey } from './modules/api-keys/schemas.js';
 import { authRoutes } from './modules/auth/routes.js';
+import { esimAdminRoutes } from './modules/esims/admin.routes.js';
+import { Esim, EsimCreated, EsimEvent } from './modules/esims/model.js';
+import { esimsRoutes } from './modules/esims/routes.js';
+import { Notification } from './modules/notifications/model.js';
+import { notificationsRoutes } from './modules/notifications/routes.js';
+import { Pack } from './modules/packs/model.js';
+import { packsRoutes } from './modules/packs/routes.js';
+import { CountryCode, CurrencyCode, Plan } from './modules/plans/model.js';
+import { adminPlansRoutes, plansRoutes } from './modules/plans/routes.js';
 import { TokensSchema } from './modules/auth/schemas.js';
 import { systemRoutes } from './modules/system/routes.js';
+import { packUsageRoutes, usageRoutes } from './modules/usage/routes.js';
+import { UsageBucket, UsageRecord } from './modules/usage/schemas.js';
 import { User } from './modules/users/model.js';
 import { usersRoutes } from './modules/users/routes.js';
 import { authPlugin } from './plugins/auth.js';
@@ -39,7 +53,23 @@ export interface AppDeps {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Shared named schemas: added once, referenced with ref(), named in the OpenAPI document. */
-const SHARED_SCHEMAS = [Problem, User, TokensSchema, Activity];
+const SHARED_SCHEMAS = [
+  Problem,
+  User,
+  TokensSchema,
+  Activity,
+  ApiKey,
+  UsageRecord,
+  UsageBucket,
+  Esim,
+  EsimCreated,
+  EsimEvent,
+  CurrencyCode,
+  CountryCode,
+  Plan,
+  Pack,
+  Notification,
+];
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const logger = createLogger(config, deps.logStream);
@@ -66,6 +96,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true },
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // JSON in (API.md): without this, Fastify's built-in text/plain parser turns a wrong content type into
+  // a confusing validation error instead of 415
+  app.removeContentTypeParser('text/plain');
 
   const ctx: AppContext = {
     config,
@@ -96,7 +129,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   await app.register(errorsPlugin);
-  await app.register(helmet, { global: true });
+  // no upgrade-insecure-requests: the docs page must load its assets over plain HTTP on a dev machine
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
   const origins = config.CORS_ORIGINS.split(',')
     .map((o) => o.trim())
     .filter(Boolean);
@@ -109,6 +146,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       'ratelimit-reset',
       'retry-after',
       'etag',
+      'idempotent-replayed',
     ],
   });
   await app.register(authPlugin, { ctx, secret: jwtSecretOf(config) });
@@ -124,6 +162,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     async (api) => {
       await api.register(authRoutes, { prefix: '/auth' });
       await api.register(usersRoutes, { prefix: '/users' });
+      await api.register(plansRoutes, { prefix: '/plans' });
+      await api.register(adminPlansRoutes, { prefix: '/admin' });
+      await api.register(packsRoutes, { prefix: '/packs' });
+      await api.register(notificationsRoutes, { prefix: '/notifications' });
+      await api.register(esimsRoutes, { prefix: '/esims' });
+      await api.register(esimAdminRoutes, { prefix: '/admin' });
+      await api.register(usageRoutes, { prefix: '/usage' });
+      await api.register(packUsageRoutes);
+      await api.register(apiKeysRoutes, { prefix: '/admin' });
+      await api.register(adminRoutes, { prefix: '/admin' });
     },
     { prefix: '/api/v1' },
   );

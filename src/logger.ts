@@ -13,6 +13,7 @@ export const REDACT_PATHS = [
   'req.headers.cookie',
   'headers.authorization',
   'headers["x-api-key"]',
+  'headers.cookie',
   'password',
   'current_password',
   'new_password',

@@ -44,11 +44,22 @@ async function prepare(config: Config): Promise<void> {
 async function serve(config: Config, runJobs: boolean): Promise<void> {
   const app = await buildApp(config);
   const stopJobs = runJobs ? startJobs(app) : () => undefined;
-  closeWithGrace({ delay: 10000 }, async ({ signal, err }) => {
+  // A cluster worker stops on the primary's SIGTERM only: Ctrl-C signals the whole process group, and a
+  // SIGINT here followed by the primary's SIGTERM would count as a second signal and exit(1) mid-drain.
+  if (cluster.isWorker) process.on('SIGINT', () => undefined);
+  closeWithGrace({ delay: 10000, skip: cluster.isWorker ? ['SIGINT'] : [] }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
     stopJobs();
-    await app.close();
+    // close() closes the idle keep-alive connections once; one that finishes its in-flight request later
+    // would hold the server open until the client drops it (the 10 s timeout, then exit 1): close those as
+    // they go idle
+    const idle = setInterval(() => app.server.closeIdleConnections(), 50);
+    try {
+      await app.close();
+    } finally {
+      clearInterval(idle);
+    }
   });
   await app.listen({ port: config.PORT, host: config.HOST });
   app.log.info({ startup_ms: Math.round(performance.now() - started) }, 'ready');
@@ -68,8 +79,12 @@ async function main(): Promise<void> {
   if (cluster.isPrimary) {
     await prepare(config);
     if (config.WEB_CONCURRENCY <= 1) return serve(config, true);
-    for (let i = 0; i < config.WEB_CONCURRENCY; i++) cluster.fork({ KSWIFI_WORKER: String(i) });
+    // worker index by cluster id: a restarted worker keeps its index (index 0 runs the jobs)
+    const indexOf = new Map<number, number>();
+    const fork = (index: number) => indexOf.set(cluster.fork({ KSWIFI_WORKER: String(index) }).id, index);
+    for (let i = 0; i < config.WEB_CONCURRENCY; i++) fork(i);
     let stopping = false;
+    let exitCode = 0;
     const stop = () => {
       stopping = true;
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
@@ -78,11 +93,14 @@ async function main(): Promise<void> {
     process.on('SIGINT', stop);
     cluster.on('exit', (worker, code) => {
       if (stopping) {
-        if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+        // a worker that failed to drain (its grace timeout) makes the whole stop fail, as without cluster
+        if (code !== 0) exitCode = 1;
+        if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode);
         return;
       }
       console.error(`worker ${worker.process.pid} exited with ${code}; restarting`);
-      cluster.fork({ KSWIFI_WORKER: String(worker.id) });
+      fork(indexOf.get(worker.id) ?? 0);
+      indexOf.delete(worker.id);
     });
     return;
   }

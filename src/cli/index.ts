@@ -10,7 +10,9 @@ import { migrateToLatest } from '../db/migrate.js';
 import { systemClock } from '../lib/clock.js';
 import { ActivityService } from '../modules/activity/service.js';
 import { PasswordHasher } from '../modules/auth/passwords.js';
+import { runSweep } from '../modules/packs/sweep.js';
 import { UsersService } from '../modules/users/service.js';
+import { SEED_DEMO_USAGE, runSeedDemo } from './seed-demo.js';
 
 export interface Command {
   summary: string;
@@ -69,6 +71,27 @@ export const commands: Record<string, Command> = {
       );
       const { user, created } = await users.ensureAdmin(email, password, true);
       console.log(`${created ? 'created' : 'updated'} admin ${user.email} (${user.id})`);
+    },
+  },
+  'seed-demo': {
+    summary: 'add a realistic plan catalogue and a demo account with an eSIM and a pack (idempotent)',
+    usage: SEED_DEMO_USAGE,
+    options: { password: { type: 'string' } },
+    async run({ values, config, database }) {
+      try {
+        console.log(await runSeedDemo(values, config, database));
+      } catch (err) {
+        if (err instanceof RangeError) throw new UsageError(err.message);
+        throw err;
+      }
+    },
+  },
+  sweep: {
+    summary: 'run the pack expiry sweep once (expire packs, expiry notices, free old idempotency keys)',
+    usage: 'sweep',
+    async run({ database }) {
+      const r = await runSweep(database.db, systemClock.now());
+      console.log(`expired: ${r.expired}, expiring notices: ${r.expiring}, keys cleared: ${r.keys_cleared}`);
     },
   },
 };

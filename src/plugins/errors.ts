@@ -31,7 +31,11 @@ interface AjvIssue {
 export function fieldErrors(issues: AjvIssue[], context: string): FieldError[] {
   const out: FieldError[] = [];
   const seen = new Set<string>();
+  const located = new Set(issues.filter((i) => i.keyword !== 'anyOf').map((i) => i.instancePath));
   for (const issue of issues) {
+    // Nullable(X) is anyOf [X, null]: its "must be null" branch and the anyOf summary only repeat X's issue
+    if (issue.keyword === 'type' && issue.params.type === 'null') continue;
+    if (issue.keyword === 'anyOf' && located.has(issue.instancePath)) continue;
     let path = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
     let message = issue.message ?? 'is invalid';
     if (issue.keyword === 'required') {
@@ -91,7 +95,11 @@ function classify(err: FastifyError): {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, code: 'BODY_TOO_LARGE', detail: 'The request body is too large' };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Send application/json' };
+      return {
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        detail: 'This route does not accept that content type (JSON routes take application/json)',
+      };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, code: 'MALFORMED_JSON', detail: 'The body is not valid JSON' };

@@ -7,6 +7,8 @@ import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
+import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '../config.js';
 import { tooManyRequests } from '../errors.js';
 
@@ -24,16 +26,24 @@ export const rateLimitPlugin = fp(
       redis = new Redis(config.REDIS_URL, {
         connectTimeout: 1000,
         maxRetriesPerRequest: 1,
+        // while Redis is unreachable a command fails at once (skipOnError then lets the request through);
+        // queued commands waited for the reconnects instead, adding up to 2 s to every request
+        enableOfflineQueue: false,
         lazyConnect: false,
       });
       redis.on('error', (err) => app.log.warn({ err: err.message }, 'redis rate-limit store error'));
       app.addHook('onClose', async () => {
         await redis?.quit().catch(() => undefined);
+        redis?.disconnect(); // also ends the reconnect loop when the server was unreachable (quit fails)
       });
+      // count from the first request: wait for the connection, but never hold the start on an outage
+      await Promise.race([once(redis, 'ready'), delay(1000, undefined, { ref: false })]).catch(
+        () => undefined,
+      );
     }
     const windowMs = config.RATE_LIMIT_WINDOW_S * 1000;
     await app.register(rateLimit, {
-      global: true,
+      global: false, // the general limit is the root hook below
       max: config.RATE_LIMIT_MAX,
       timeWindow: windowMs,
       enableDraftSpec: true, // RateLimit-Limit / -Remaining / -Reset and Retry-After
@@ -46,6 +56,13 @@ export const rateLimitPlugin = fp(
       },
       errorResponseBuilder: (_request, context) =>
         tooManyRequests('RATE_LIMITED', `Rate limit exceeded, retry in ${context.after}`, context.ttl / 1000),
+    });
+    // A root hook runs before the onRequest hooks of the route plugins (authentication), so a request
+    // with a missing or bad token or API key counts against its IP instead of bypassing the limit.
+    // Routes with their own `config.rateLimit` (the strict auth limit, or `false`) are left to it.
+    const general = app.rateLimit();
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.routeOptions.config.rateLimit === undefined) await general.call(app, request, reply);
     });
     app.decorate('authRateLimit', {
       max: config.AUTH_RATE_LIMIT_MAX,

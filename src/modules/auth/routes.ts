@@ -15,7 +15,6 @@ import {
 } from './schemas.js';
 
 export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  await app.register(formbody, { bodyLimit: 16 * 1024 });
   const { auth } = app.services;
   const strict = { rateLimit: app.authRateLimit };
   const tags = ['auth'];
@@ -58,23 +57,34 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.post(
-    '/token',
-    {
-      config: strict,
-      schema: {
-        tags,
-        summary: 'OAuth2 password grant (form encoded), used by the docs Authorize button',
-        consumes: ['application/x-www-form-urlencoded'],
-        body: TokenForm,
-        response: { 200: TokensRef, ...problems(400, 401, 403, 429) },
+  // RFC 6749 (4.3.2): the token endpoint takes a form, and only a form (JSON is a 415); the form parser
+  // lives in this context alone, so the JSON routes answer a form with 415 too
+  const tokenRoute: FastifyPluginAsyncTypebox = async (form) => {
+    form.removeContentTypeParser('application/json');
+    await form.register(formbody, { bodyLimit: 16 * 1024 });
+    form.post(
+      '/token',
+      {
+        config: strict,
+        schema: {
+          tags,
+          summary: 'OAuth2 password grant (form encoded), used by the docs Authorize button',
+          consumes: ['application/x-www-form-urlencoded'],
+          body: TokenForm,
+          response: { 200: TokensRef, ...problems(400, 401, 403, 429) },
+        },
       },
-    },
-    async (request) => {
-      const { tokens } = await auth.login(request.body.username, request.body.password, requestMeta(request));
-      return tokens;
-    },
-  );
+      async (request) => {
+        const { tokens } = await auth.login(
+          request.body.username,
+          request.body.password,
+          requestMeta(request),
+        );
+        return tokens;
+      },
+    );
+  };
+  await app.register(tokenRoute);
 
   app.post(
     '/refresh',

@@ -4,6 +4,7 @@
  */
 import type { PackStatus } from '../../db/types.js';
 import { conflict } from '../../errors.js';
+import { DAY_MS } from '../../lib/clock.js';
 
 export const PACK_TRANSITIONS: Readonly<Record<PackStatus, readonly PackStatus[]>> = {
   pending: ['active', 'cancelled', 'expired'],
@@ -34,4 +35,33 @@ export function effectivePackStatus(
 ): PackStatus {
   if (p.status === 'active' && p.expires_at !== null && p.expires_at <= now) return 'expired';
   return p.status;
+}
+
+/** The statuses a pack can move to `to` from: the WHERE clause of a conditional (race-free) UPDATE. */
+export function statusesBefore(to: PackStatus): PackStatus[] {
+  return (Object.keys(PACK_TRANSITIONS) as PackStatus[]).filter((from) => canMovePack(from, to));
+}
+
+/** Statuses in which a pack can still carry data (before effective expiry is applied). */
+export const OPEN_PACK_STATUSES: readonly PackStatus[] = ['pending', 'active'];
+
+/**
+ * The columns a pending → active move writes: the validity clock starts at `at`. The one definition of
+ * activation, used by the explicit activation route and by the usage engine at a pack's first byte
+ * (inside its own transaction, guarded by `status = 'pending'`).
+ */
+export function activationFields(
+  at: number,
+  validityDays: number,
+): { status: 'active'; activated_at: number; expires_at: number; updated_at: number } {
+  return { status: 'active', activated_at: at, expires_at: at + validityDays * DAY_MS, updated_at: at };
+}
+
+/** The columns a move to a final status writes (`at` = when it ended). */
+export function endFields<S extends 'depleted' | 'expired' | 'cancelled'>(
+  status: S,
+  at: number,
+  now: number,
+): { status: S; ended_at: number; updated_at: number } {
+  return { status, ended_at: at, updated_at: now };
 }

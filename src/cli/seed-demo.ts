@@ -1,0 +1,59 @@
+/** `seed-demo`: the demo catalogue and account (see modules/admin/demo.ts), through the app's own services. */
+import type { FastifyBaseLogger } from 'fastify';
+import pino from 'pino';
+import type { Config } from '../config.js';
+import type { DatabaseHandle } from '../db/index.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { systemClock } from '../lib/clock.js';
+import { randomToken } from '../lib/secrets.js';
+import { DEMO_EMAIL, DEMO_PLANS, seedDemo } from '../modules/admin/demo.js';
+import { createServices } from '../services.js';
+
+export const SEED_DEMO_USAGE = `seed-demo [--password <8-128 characters>]
+
+  Upserts ${DEMO_PLANS.length} catalogue plans by code (regional and global packs, EUR and USD prices) and the
+  demo account ${DEMO_EMAIL} with an eSIM and a granted pack. Safe to run again: nothing is duplicated.
+  The demo password is set on every run (a random one unless --password is given) and printed.`;
+
+export async function runSeedDemo(
+  values: Record<string, string | boolean | undefined>,
+  config: Config,
+  database: DatabaseHandle,
+): Promise<string> {
+  const given = values.password;
+  const password = typeof given === 'string' ? given : randomToken(12);
+  if (password.length < 8 || password.length > 128)
+    throw new RangeError('the password must be 8 to 128 characters');
+  await migrateToLatest(database.db);
+  const services = createServices(
+    {
+      config,
+      database,
+      db: database.db,
+      dialect: database.dialect,
+      clock: systemClock,
+      log: pino({ level: 'warn' }) as unknown as FastifyBaseLogger,
+    },
+    () => {
+      throw new Error('the CLI signs no tokens');
+    },
+  );
+  const r = await seedDemo(
+    {
+      db: database.db,
+      clock: systemClock,
+      passwords: services.passwords,
+      activity: services.activity,
+      packs: services.packs,
+      esims: services.esims,
+    },
+    password,
+  );
+  return [
+    `plans: ${r.plans.inserted} added, ${r.plans.updated} refreshed`,
+    `demo user: ${r.user.email} (${r.userCreated ? 'created' : 'already there, password reset'})`,
+    `  password: ${password}`,
+    `  eSIM: ${r.esimId}${r.esimIssued ? ' (issued)' : ''}`,
+    `  pack: ${r.packId}${r.packGranted ? ' (granted)' : ''}`,
+  ].join('\n');
+}

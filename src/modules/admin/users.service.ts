@@ -1,0 +1,168 @@
+/**
+ * Operators acting on accounts: find them, change their status or role, delete them. The rules: a
+ * suspension or deletion ends every session at once; the last active admin can never be demoted,
+ * suspended or deleted (also under concurrent requests); every write lands in the activity log with its
+ * actor, before, after and reason.
+ */
+import { transaction, type Db, type Dialect } from '../../db/index.js';
+import type { Role, UserRow, UserStatus } from '../../db/types.js';
+import { badRequest, conflict, notFound } from '../../errors.js';
+import { iso, type Clock } from '../../lib/clock.js';
+import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
+import { randomToken } from '../../lib/secrets.js';
+import type { ActivityService, RequestMeta } from '../activity/service.js';
+import { refreshTokensRepo } from '../auth/repository.js';
+import { toUserView, type UserView } from '../users/model.js';
+import { usersRepo } from '../users/repository.js';
+import type { AdminUserDetail } from './schemas.js';
+import { adminUsersRepo } from './users.repository.js';
+
+export interface UserSearch {
+  query?: string;
+  status?: UserStatus;
+  role?: Role;
+  limit: number;
+  cursor?: string;
+}
+
+export interface UserChange {
+  status?: 'active' | 'suspended';
+  role?: Role;
+  reason?: string;
+}
+
+/** The address a deleted account gets: unique per account, never deliverable, frees the original. */
+export function deletedEmailOf(id: string): string {
+  return `deleted+${id}@deleted.invalid`;
+}
+
+/** Not a bcrypt string, so no password can ever match it (and login skips deleted accounts anyway). */
+function unusablePasswordHash(): string {
+  return `!deleted:${randomToken(24)}`;
+}
+
+const lastAdmin = () =>
+  conflict('LAST_ADMIN', 'The last active admin cannot be demoted, suspended or deleted');
+
+const isActiveAdmin = (u: { role: Role; status: UserStatus }) => u.role === 'admin' && u.status === 'active';
+
+export class AdminUsersService {
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+    private readonly clock: Clock,
+    private readonly activity: ActivityService,
+  ) {}
+
+  async list(s: UserSearch): Promise<Page<UserView>> {
+    const before = decodeCursor(s.cursor);
+    const query = s.query?.trim();
+    const rows = await adminUsersRepo.list(this.db, {
+      query: query || undefined,
+      status: s.status,
+      role: s.role,
+      before,
+      limit: s.limit,
+    });
+    return toPage(rows, s.limit, toUserView);
+  }
+
+  async detail(id: string): Promise<AdminUserDetail> {
+    const user = await usersRepo.findById(this.db, id);
+    if (!user) throw notFound('User');
+    const footprint = await adminUsersRepo.footprint(this.db, id);
+    return { ...toUserView(user), deleted_at: iso(user.deleted_at), ...footprint };
+  }
+
+  /** Changes status and/or role. A suspension revokes every refresh token of the user. */
+  async update(actor: UserRow, id: string, change: UserChange, meta: RequestMeta): Promise<UserRow> {
+    if (change.status === undefined && change.role === undefined) {
+      throw badRequest('NOTHING_TO_CHANGE', 'Give a status or a role to change', [
+        { field: 'body', message: 'needs status or role' },
+      ]);
+    }
+    return transaction(this.db, async (tx) => {
+      // lock the active admins first, then the target: every writer takes the locks in the same order
+      const admins = await adminUsersRepo.lockActiveAdmins(tx, this.dialect);
+      const before = await adminUsersRepo.findForUpdate(tx, this.dialect, id);
+      if (!before) throw notFound('User');
+      if (before.status === 'deleted') throw conflict('USER_DELETED', 'This account is deleted');
+      const next = { status: change.status ?? before.status, role: change.role ?? before.role };
+      if (next.status === before.status && next.role === before.role) return before;
+      if (isActiveAdmin(before) && !isActiveAdmin(next) && !admins.some((a) => a !== id)) throw lastAdmin();
+
+      const now = this.clock.now();
+      const after = await tx
+        .updateTable('users')
+        .set({ status: next.status, role: next.role, updated_at: now })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      if (next.status === 'suspended' && before.status !== 'suspended') {
+        await refreshTokensRepo.revokeUser(tx, id, now);
+      }
+      await this.activity.record(tx, {
+        action: 'admin.user_updated',
+        userId: id,
+        actorId: actor.id,
+        targetType: 'user',
+        targetId: id,
+        metadata: {
+          before: { status: before.status, role: before.role },
+          after: { status: after.status, role: after.role },
+          ...(change.reason ? { reason: change.reason } : {}),
+        },
+        ...meta,
+      });
+      return after;
+    });
+  }
+
+  /**
+   * Soft delete: the row stays (packs, eSIMs, usage and activity keep pointing at it), personal fields
+   * are anonymised, the email is freed for a new registration and every session ends. Deleting a deleted
+   * account answers it unchanged.
+   */
+  async remove(actor: UserRow, id: string, reason: string | undefined, meta: RequestMeta): Promise<UserRow> {
+    if (actor.id === id) throw conflict('CANNOT_DELETE_SELF', 'An admin cannot delete their own account');
+    return transaction(this.db, async (tx) => {
+      const admins = await adminUsersRepo.lockActiveAdmins(tx, this.dialect);
+      const before = await adminUsersRepo.findForUpdate(tx, this.dialect, id);
+      if (!before) throw notFound('User');
+      if (before.status === 'deleted') return before;
+      if (isActiveAdmin(before) && !admins.some((a) => a !== id)) throw lastAdmin();
+
+      const now = this.clock.now();
+      const after = await tx
+        .updateTable('users')
+        .set({
+          status: 'deleted',
+          deleted_at: now,
+          updated_at: now,
+          email: deletedEmailOf(id),
+          full_name: null,
+          phone_number: null,
+          password_hash: unusablePasswordHash(),
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await refreshTokensRepo.revokeUser(tx, id, now);
+      // the log keeps no personal field of the deleted account: only what changed in kind
+      await this.activity.record(tx, {
+        action: 'admin.user_deleted',
+        userId: id,
+        actorId: actor.id,
+        targetType: 'user',
+        targetId: id,
+        metadata: {
+          before: { status: before.status, role: before.role, deleted_at: null },
+          after: { status: after.status, role: after.role, deleted_at: iso(now), anonymised: true },
+          ...(reason ? { reason } : {}),
+        },
+        ...meta,
+      });
+      return after;
+    });
+  }
+}

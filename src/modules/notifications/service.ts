@@ -1,0 +1,37 @@
+/**
+ * The caller's notifications: usage thresholds (written by the usage engine) and expiry notices
+ * (written by the pack sweep), each once per pack. Reading them and marking them read lives here.
+ */
+import type { Db } from '../../db/index.js';
+import { notFound } from '../../errors.js';
+import type { Clock } from '../../lib/clock.js';
+import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
+import { toNotificationView, type NotificationView } from './model.js';
+import { notificationsRepo } from './repository.js';
+
+export class NotificationsService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Newest first; `unread` keeps those not read yet. */
+  async list(
+    userId: string,
+    o: { unread: boolean; limit: number; cursor?: string },
+  ): Promise<Page<NotificationView>> {
+    const rows = await notificationsRepo.list(this.db, userId, {
+      unread: o.unread,
+      after: decodeCursor(o.cursor),
+      limit: o.limit,
+    });
+    return toPage(rows, o.limit, toNotificationView);
+  }
+
+  /** Sets read_at (the first read time is kept); another user's notification is a 404. */
+  async markRead(userId: string, id: string): Promise<NotificationView> {
+    const row = await notificationsRepo.markRead(this.db, userId, id, this.clock.now());
+    if (!row) throw notFound('Notification');
+    return toNotificationView(row);
+  }
+}

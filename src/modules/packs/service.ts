@@ -1,0 +1,184 @@
+/**
+ * Data packs: buying (see purchase.ts), reading, explicit activation, cancellation, binding to an eSIM
+ * and admin grants. Every status change goes through lifecycle.ts and is written by a conditional UPDATE
+ * (check and write in one statement), so a concurrent usage debit or sweep cannot slip in between.
+ * Reads show the effective status at the clock: an active pack past expires_at reads as expired.
+ */
+import { transaction, type Db, type Tx } from '../../db/index.js';
+import type { PackRow, PackStatus, UserRow } from '../../db/types.js';
+import { conflict, notFound } from '../../errors.js';
+import type { Clock } from '../../lib/clock.js';
+import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
+import type { ActivityService, RequestMeta } from '../activity/service.js';
+import {
+  OPEN_PACK_STATUSES,
+  activationFields,
+  assertPackMove,
+  effectivePackStatus,
+  endFields,
+  statusesBefore,
+} from './lifecycle.js';
+import { toPackView, type PackView } from './model.js';
+import { PurchaseService, type GrantInput, type PurchaseInput } from './purchase.js';
+import { ordersRepo, packsRepo } from './repository.js';
+
+export type { GrantInput, PurchaseInput } from './purchase.js';
+
+export interface PackListOptions {
+  status?: PackStatus;
+  limit: number;
+  cursor?: string;
+}
+
+const packNotFound = () => notFound('Pack');
+
+export class PacksService {
+  private readonly purchases: PurchaseService;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly activity: ActivityService,
+  ) {
+    this.purchases = new PurchaseService(db, clock, activity);
+  }
+
+  /** Buys a pack; `replayed` is true when an earlier request with the same Idempotency-Key made it. */
+  async purchase(
+    user: UserRow,
+    input: PurchaseInput,
+    idempotencyKey: string | undefined,
+    meta: RequestMeta,
+  ): Promise<{ pack: PackView; replayed: boolean }> {
+    const { pack, replayed } = await this.purchases.purchase(user.id, input, idempotencyKey, meta);
+    return { pack: toPackView(pack, this.clock.now()), replayed };
+  }
+
+  /**
+   * Grants a pack at price 0 (POST /admin/users/{id}/packs): of a plan (active or not) or a custom
+   * allowance. 404 when the user (or plan) does not exist or the user is deleted; 400 on invalid input.
+   */
+  async grant(input: GrantInput, reason: string, meta?: RequestMeta): Promise<PackView> {
+    return toPackView(await this.purchases.grant(input, reason, meta), this.clock.now());
+  }
+
+  async list(userId: string, o: PackListOptions): Promise<Page<PackView>> {
+    const now = this.clock.now();
+    const rows = await packsRepo.list(this.db, userId, {
+      status: o.status,
+      now,
+      after: decodeCursor(o.cursor),
+      limit: o.limit,
+    });
+    return toPage(rows, o.limit, (r) => toPackView(r, now));
+  }
+
+  async get(userId: string, id: string): Promise<PackView> {
+    const pack = await packsRepo.findOwned(this.db, userId, id);
+    if (!pack) throw packNotFound();
+    return toPackView(pack, this.clock.now());
+  }
+
+  /** pending → active now: the validity clock starts (expires_at = now + validity_days). */
+  async activate(user: UserRow, id: string, meta: RequestMeta): Promise<PackView> {
+    return transaction(this.db, async (tx) => {
+      const now = this.clock.now();
+      const current = await this.ownedOrThrow(tx, user.id, id);
+      assertPackMove(effectivePackStatus(current, now), 'active');
+      const updated = await packsRepo.updateIf(
+        tx,
+        { userId: user.id, id, from: statusesBefore('active'), now },
+        activationFields(now, current.validity_days),
+      );
+      // a usage debit activated it between our read and our write
+      if (!updated) return this.refuse(tx, user.id, id, 'active');
+      await this.log(tx, user, 'pack.activated', updated, meta, { expires_at: updated.expires_at });
+      return toPackView(updated, now);
+    });
+  }
+
+  /**
+   * → cancelled, only while not a byte is used (409 PACK_IN_USE) and the pack is pending or active at
+   * the clock (409 INVALID_TRANSITION). The order, when paid, becomes refunded.
+   */
+  async cancel(user: UserRow, id: string, meta: RequestMeta): Promise<PackView> {
+    return transaction(this.db, async (tx) => {
+      const now = this.clock.now();
+      const updated = await packsRepo.updateIf(
+        tx,
+        { userId: user.id, id, from: statusesBefore('cancelled'), now, unused: true },
+        endFields('cancelled', now, now),
+      );
+      if (!updated) return this.refuse(tx, user.id, id, 'cancelled');
+      if (updated.order_id) await ordersRepo.setStatus(tx, updated.order_id, 'paid', 'refunded', now);
+      await this.log(tx, user, 'pack.cancelled', updated, meta, {
+        order_id: updated.order_id,
+        refunded_cents: updated.price_cents,
+        currency: updated.currency,
+      });
+      return toPackView(updated, now);
+    });
+  }
+
+  /**
+   * Binds the pack to one of the caller's live eSIMs (or unbinds it with null) while the pack can still
+   * carry data; 404 for an eSIM that is not the caller's or deleted, 409 PACK_ENDED for a finished pack.
+   */
+  async bind(user: UserRow, id: string, esimId: string | null, meta: RequestMeta): Promise<PackView> {
+    return transaction(this.db, async (tx) => {
+      const now = this.clock.now();
+      const current = await this.ownedOrThrow(tx, user.id, id);
+      if (esimId !== null && !(await packsRepo.findLiveEsim(tx, user.id, esimId))) throw notFound('eSIM');
+      if (current.esim_id === esimId) return toPackView(current, now);
+      const updated = await packsRepo.updateIf(
+        tx,
+        { userId: user.id, id, from: OPEN_PACK_STATUSES, now },
+        { esim_id: esimId, updated_at: now },
+      );
+      if (!updated) {
+        throw conflict('PACK_ENDED', 'A depleted, expired or cancelled pack cannot be bound to an eSIM');
+      }
+      await this.log(tx, user, esimId ? 'pack.bound' : 'pack.unbound', updated, meta, {
+        esim_id: esimId,
+        previous_esim_id: current.esim_id,
+      });
+      return toPackView(updated, now);
+    });
+  }
+
+  private async ownedOrThrow(tx: Tx, userId: string, id: string): Promise<PackRow> {
+    const pack = await packsRepo.findOwned(tx, userId, id);
+    if (!pack) throw packNotFound();
+    return pack;
+  }
+
+  /** Why a conditional move to `to` wrote nothing: unknown pack, a refused transition, or bytes used. */
+  private async refuse(tx: Tx, userId: string, id: string, to: PackStatus): Promise<never> {
+    const pack = await this.ownedOrThrow(tx, userId, id);
+    assertPackMove(effectivePackStatus(pack, this.clock.now()), to);
+    if (to === 'cancelled' && pack.used_bytes > 0) {
+      throw conflict('PACK_IN_USE', 'A pack can only be cancelled while none of its data is used');
+    }
+    throw conflict('INVALID_TRANSITION', `A ${pack.status} pack cannot become ${to} now`);
+  }
+
+  private log(
+    tx: Tx,
+    user: UserRow,
+    action: string,
+    pack: PackRow,
+    meta: RequestMeta,
+    metadata: Record<string, unknown>,
+  ): Promise<void> {
+    return this.activity.record(tx, {
+      action,
+      userId: pack.user_id,
+      actorId: user.id,
+      targetType: 'pack',
+      targetId: pack.id,
+      metadata,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+    });
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The periodic expiry sweep (src/jobs.ts runs it every SWEEP_INTERVAL_S; `npm run cli -- sweep` once):
+ * - active packs whose expires_at has passed become expired (ended at their expiry), one `pack_expired`
+ *   notification each;
+ * - active packs expiring within 24 h get one `pack_expiring` notification each;
+ * - idempotency keys of orders older than 24 h are freed, so a key can name a new purchase.
+ * Work goes in small batches, each one transaction, so a large backlog never holds a long lock. Safe to
+ * run twice or on two instances at once: every UPDATE re-checks its condition and the unique
+ * (pack_id, type) index makes each notification once-only.
+ */
+import { transaction, type Db } from '../../db/index.js';
+import { DAY_MS, iso } from '../../lib/clock.js';
+import { notificationsRepo } from '../notifications/repository.js';
+import { IDEMPOTENCY_WINDOW_MS } from './purchase.js';
+import { ordersRepo, sweepRepo, type SweptPack } from './repository.js';
+
+export interface SweepResult {
+  /** Packs moved to expired. */
+  expired: number;
+  /** `pack_expiring` notifications recorded. */
+  expiring: number;
+  /** Idempotency keys freed. */
+  keys_cleared: number;
+}
+
+export const SWEEP_BATCH = 500;
+/** How long before expires_at the `pack_expiring` notice fires. */
+export const EXPIRING_NOTICE_MS = DAY_MS;
+
+export function expiredMessage(p: SweptPack): string {
+  return `Your data pack "${p.name}" has expired.`;
+}
+
+export function expiringMessage(p: SweptPack): string {
+  return `Your data pack "${p.name}" expires within 24 hours (at ${iso(p.expires_at ?? 0)}).`;
+}
+
+async function expireDue(db: Db, now: number, batch: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const swept = await transaction(db, async (tx) => {
+      const packs = await sweepRepo.expireDue(tx, now, batch);
+      for (const p of packs) {
+        await notificationsRepo.insertOnce(tx, {
+          userId: p.user_id,
+          type: 'pack_expired',
+          packId: p.id,
+          esimId: p.esim_id,
+          message: expiredMessage(p),
+          at: now,
+        });
+      }
+      return packs.length;
+    });
+    total += swept;
+    if (swept < batch) return total;
+  }
+}
+
+async function noticeExpiring(db: Db, now: number, batch: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const { found, inserted } = await transaction(db, async (tx) => {
+      const packs = await sweepRepo.expiringUnnotified(tx, now, now + EXPIRING_NOTICE_MS, batch);
+      let n = 0;
+      for (const p of packs) {
+        const fresh = await notificationsRepo.insertOnce(tx, {
+          userId: p.user_id,
+          type: 'pack_expiring',
+          packId: p.id,
+          esimId: p.esim_id,
+          message: expiringMessage(p),
+          at: now,
+        });
+        if (fresh) n += 1;
+      }
+      return { found: packs.length, inserted: n };
+    });
+    total += inserted;
+    // a batch in which nothing was new means another sweep got there first: stop rather than spin
+    if (found < batch || inserted === 0) return total;
+  }
+}
+
+/** One pass of the sweep at `now` (epoch ms, from the caller's clock). */
+export async function runSweep(db: Db, now: number, batch = SWEEP_BATCH): Promise<SweepResult> {
+  const expired = await expireDue(db, now, batch);
+  const expiring = await noticeExpiring(db, now, batch);
+  const keysCleared = await ordersRepo.clearKeysBefore(db, now - IDEMPOTENCY_WINDOW_MS, now);
+  return { expired, expiring, keys_cleared: keysCleared };
+}

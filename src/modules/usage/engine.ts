@@ -1,0 +1,293 @@
+/**
+ * The usage engine: takes batches from the network feed and debits every record exactly once. The rules
+ * are in debit.ts and the SQL in repository.ts; this file owns the transaction shape, per dialect:
+ * - SQLite has one writer. The batches arriving in one turn of the event loop share one transaction
+ *   (group commit, see group-commit.ts); each record is atomic because the whole transaction is, and the
+ *   eSIMs and packs are read once and debited in memory under the write lock (BEGIN IMMEDIATE).
+ * - PostgreSQL runs chunks of records per transaction. A chunk locks its eSIMs' open packs FOR UPDATE in
+ *   id order, then reads which event_ids exist, then inserts its records in event_id order: the same lock
+ *   order in every writer, so instances sharing the database serialise on a pack without deadlocking.
+ * In both, the unique event_id is the last word on duplicates: records are inserted with ON CONFLICT DO
+ * NOTHING, and a row that did not go in means a concurrent writer (another instance) took that event
+ * between our read and our insert, so the transaction is rolled back and retried as a serialization
+ * failure (transaction() retries SQLSTATE 40001). A crash rolls back the open transaction: a record is
+ * either fully debited (record, debits, pack updates, notifications) or not there at all.
+ */
+import { transaction, type Db, type Dialect, type Tx } from '../../db/index.js';
+import type { Clock } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
+import { notificationsRepo, type NewNotification } from '../notifications/repository.js';
+import { planDebit, thresholdMessage, type DebitPack } from './debit.js';
+import { GroupCommit } from './group-commit.js';
+import {
+  usageRepo,
+  type EsimRef,
+  type NewDebit,
+  type NewUsageRecord,
+  type PackChange,
+} from './repository.js';
+
+export interface UsageInput {
+  event_id: string;
+  iccid: string;
+  bytes: number;
+  occurred_at: string;
+}
+
+export type RejectCode =
+  'UNKNOWN_ICCID' | 'ESIM_DELETED' | 'OCCURRED_IN_FUTURE' | 'DUPLICATE_IN_BATCH' | 'INVALID_OCCURRED_AT';
+
+export interface RecordResult {
+  event_id: string;
+  pack_id: string | null;
+  debited_bytes: number;
+  overage_bytes: number;
+  debits: { pack_id: string; bytes: number }[];
+}
+
+export interface IngestOutcome {
+  accepted: number;
+  duplicates: number;
+  rejected: { event_id: string; code: RejectCode }[];
+  results: RecordResult[];
+}
+
+export interface EngineOptions {
+  /** Records per transaction on PostgreSQL. */
+  pgChunk?: number;
+  /** Records per group-commit transaction on SQLite. */
+  sqliteGroup?: number;
+  /** How far ahead of the clock an occurred_at may be (clock skew of the feed). */
+  futureToleranceMs?: number;
+}
+
+interface Candidate {
+  index: number;
+  event_id: string;
+  iccid: string;
+  bytes: number;
+  occurredAt: number;
+}
+
+interface Rejection {
+  index: number;
+  event_id: string;
+  code: RejectCode;
+}
+
+/** A batch after the checks that need no database, with the clock reading it is received at. */
+interface Job {
+  now: number;
+  candidates: Candidate[];
+}
+
+interface JobOutcome {
+  duplicates: number;
+  rejected: Rejection[];
+  results: RecordResult[];
+}
+
+/** A concurrent writer inserted one of our event_ids first: retried like any serialization failure. */
+class EventTakenConcurrently extends Error {
+  readonly code = '40001';
+  override name = 'EventTakenConcurrently';
+}
+
+function screen(
+  records: UsageInput[],
+  now: number,
+  toleranceMs: number,
+): { job: Job; rejected: Rejection[] } {
+  const candidates: Candidate[] = [];
+  const rejected: Rejection[] = [];
+  const seen = new Set<string>();
+  for (let index = 0; index < records.length; index++) {
+    const r = records[index]!;
+    const occurredAt = Date.parse(r.occurred_at);
+    let code: RejectCode | undefined;
+    if (seen.has(r.event_id)) code = 'DUPLICATE_IN_BATCH';
+    else if (Number.isNaN(occurredAt)) code = 'INVALID_OCCURRED_AT';
+    else if (occurredAt > now + toleranceMs) code = 'OCCURRED_IN_FUTURE';
+    seen.add(r.event_id);
+    if (code) rejected.push({ index, event_id: r.event_id, code });
+    else candidates.push({ index, event_id: r.event_id, iccid: r.iccid, bytes: r.bytes, occurredAt });
+  }
+  return { job: { now, candidates }, rejected };
+}
+
+/** The open packs of each eSIM, replaced by their new state as records debit them. */
+class PackLedger {
+  private readonly byEsim = new Map<string, DebitPack[]>();
+  readonly changes = new Map<string, PackChange>();
+
+  constructor(packs: DebitPack[]) {
+    for (const p of packs) {
+      if (!p.esim_id) continue;
+      const list = this.byEsim.get(p.esim_id);
+      if (list) list.push(p);
+      else this.byEsim.set(p.esim_id, [p]);
+    }
+  }
+
+  packsOf(esimId: string): readonly DebitPack[] {
+    return this.byEsim.get(esimId) ?? [];
+  }
+
+  update(esimId: string, after: DebitPack): void {
+    const list = this.byEsim.get(esimId) ?? [];
+    const i = list.findIndex((p) => p.id === after.id);
+    const before = list[i];
+    if (!before) return;
+    list[i] = after;
+    const change = this.changes.get(after.id);
+    if (change) change.after = after;
+    else this.changes.set(after.id, { before, after });
+  }
+}
+
+/** Everything one transaction writes, gathered while planning. */
+interface Writes {
+  records: NewUsageRecord[];
+  debits: NewDebit[];
+  notices: NewNotification[];
+}
+
+export class UsageEngine {
+  private readonly pgChunk: number;
+  private readonly toleranceMs: number;
+  private readonly group: GroupCommit<Job, JobOutcome>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+    private readonly clock: Clock,
+    opts: EngineOptions = {},
+  ) {
+    this.pgChunk = opts.pgChunk ?? 100;
+    this.toleranceMs = opts.futureToleranceMs ?? 5 * 60_000;
+    this.group = new GroupCommit((jobs) => this.inTransaction(jobs), opts.sqliteGroup ?? 2000);
+  }
+
+  async ingest(records: UsageInput[]): Promise<IngestOutcome> {
+    const { job, rejected } = screen(records, this.clock.now(), this.toleranceMs);
+    const outcomes: JobOutcome[] = [];
+    if (this.dialect === 'sqlite') {
+      if (job.candidates.length) outcomes.push(await this.group.submit(job, job.candidates.length));
+    } else {
+      for (let i = 0; i < job.candidates.length; i += this.pgChunk) {
+        const part = { now: job.now, candidates: job.candidates.slice(i, i + this.pgChunk) };
+        outcomes.push(...(await this.inTransaction([part])));
+      }
+    }
+    const all = [...rejected, ...outcomes.flatMap((o) => o.rejected)].sort((a, b) => a.index - b.index);
+    const results = outcomes.flatMap((o) => o.results);
+    return {
+      accepted: results.length,
+      duplicates: outcomes.reduce((n, o) => n + o.duplicates, 0),
+      rejected: all.map((r) => ({ event_id: r.event_id, code: r.code })),
+      results,
+    };
+  }
+
+  private inTransaction(jobs: Job[]): Promise<JobOutcome[]> {
+    return transaction(this.db, (tx) => this.debitJobs(tx, jobs));
+  }
+
+  /** One transaction: resolve eSIMs, lock (PG) and load their packs, find duplicates, plan, write. */
+  private async debitJobs(tx: Tx, jobs: Job[]): Promise<JobOutcome[]> {
+    const all = jobs.flatMap((j) => j.candidates);
+    const esimRows = await usageRepo.esimsByIccid(tx, [...new Set(all.map((c) => c.iccid))]);
+    const esims = new Map(esimRows.map((e) => [e.iccid, e]));
+    const open = esimRows.filter((e) => e.status !== 'deleted').map((e) => e.id);
+    const ledger = new PackLedger(await usageRepo.openPacks(tx, open.sort(), this.dialect === 'postgres'));
+    const known = all.filter((c) => esims.has(c.iccid)).map((c) => c.event_id);
+    const seen = await usageRepo.existingEventIds(tx, known);
+
+    const writes: Writes = { records: [], debits: [], notices: [] };
+    const outcomes = jobs.map((job) => this.planJob(job, esims, seen, ledger, writes));
+
+    const byEventId = (a: NewUsageRecord, b: NewUsageRecord) => (a.event_id < b.event_id ? -1 : 1);
+    const inserted = await usageRepo.insertRecords(tx, writes.records.sort(byEventId));
+    if (inserted !== writes.records.length)
+      throw new EventTakenConcurrently('an event_id was ingested meanwhile');
+    await usageRepo.insertDebits(tx, writes.debits);
+    await usageRepo.applyPackChanges(tx, [...ledger.changes.values()], jobs[0]?.now ?? this.clock.now());
+    for (const n of writes.notices) await notificationsRepo.insertOnce(tx, n);
+    return outcomes;
+  }
+
+  /** Classifies and debits one batch's records in order against the in-memory packs. */
+  private planJob(
+    job: Job,
+    esims: Map<string, EsimRef>,
+    seen: Set<string>,
+    ledger: PackLedger,
+    writes: Writes,
+  ): JobOutcome {
+    const out: JobOutcome = { duplicates: 0, rejected: [], results: [] };
+    for (const c of job.candidates) {
+      const esim = esims.get(c.iccid);
+      if (!esim) out.rejected.push({ index: c.index, event_id: c.event_id, code: 'UNKNOWN_ICCID' });
+      // checked before the eSIM's status: a replay of a record accepted before a deletion is a duplicate
+      else if (seen.has(c.event_id)) out.duplicates++;
+      else if (esim.status === 'deleted')
+        out.rejected.push({ index: c.index, event_id: c.event_id, code: 'ESIM_DELETED' });
+      else {
+        seen.add(c.event_id); // a later batch of the same group repeating it is a duplicate
+        out.results.push(this.debitRecord(c, esim, job.now, ledger, writes));
+      }
+    }
+    return out;
+  }
+
+  private debitRecord(
+    c: Candidate,
+    esim: EsimRef,
+    now: number,
+    ledger: PackLedger,
+    writes: Writes,
+  ): RecordResult {
+    const plan = planDebit(ledger.packsOf(esim.id), c.bytes, c.occurredAt, now);
+    const usageId = newId();
+    writes.records.push({
+      id: usageId,
+      event_id: c.event_id,
+      esim_id: esim.id,
+      user_id: esim.user_id,
+      iccid: c.iccid,
+      bytes: c.bytes,
+      overage_bytes: plan.overage,
+      occurred_at: c.occurredAt,
+      received_at: now,
+    });
+    for (const d of plan.debits) {
+      ledger.update(esim.id, d.after);
+      writes.debits.push({
+        id: newId(),
+        usage_id: usageId,
+        pack_id: d.packId,
+        user_id: esim.user_id,
+        bytes: d.bytes,
+        occurred_at: c.occurredAt,
+      });
+      for (const type of d.crossed) {
+        const message = thresholdMessage(type, d.after.name);
+        writes.notices.push({
+          userId: d.after.user_id,
+          type,
+          packId: d.packId,
+          esimId: esim.id,
+          message,
+          at: now,
+        });
+      }
+    }
+    return {
+      event_id: c.event_id,
+      pack_id: plan.debits[0]?.packId ?? null,
+      debited_bytes: c.bytes - plan.overage,
+      overage_bytes: plan.overage,
+      debits: plan.debits.map((d) => ({ pack_id: d.packId, bytes: d.bytes })),
+    };
+  }
+}

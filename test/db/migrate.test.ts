@@ -1,0 +1,91 @@
+/**
+ * Migrations: the same files build the schema on both dialects, and applying them again is a no-op.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { openDatabase, type DatabaseHandle, type Dialect } from '../../src/db/index.js';
+import { migrateToLatest, migratorFor } from '../../src/db/migrate.js';
+import { DIALECTS, freshDatabaseUrl, pgAvailable } from '../helper.js';
+
+/** Tables with their columns, and the indexes with their definitions: what a migration can change. */
+async function schemaOf(database: DatabaseHandle): Promise<unknown> {
+  const tables = (await database.db.introspection.getTables({ withInternalKyselyTables: true }))
+    .map((t) => ({
+      name: t.name,
+      columns: t.columns
+        .map(
+          (c) => `${c.name}:${c.dataType}:${c.isNullable ? 'null' : 'not null'}:${String(c.hasDefaultValue)}`,
+        )
+        .sort(),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const indexes =
+    database.dialect === 'sqlite'
+      ? await sql<{ name: string; def: string | null }>`
+          select name, sql as def from sqlite_master where type = 'index' order by name`.execute(database.db)
+      : await sql<{ name: string; def: string }>`
+          select indexname as name, indexdef as def from pg_indexes where schemaname = 'public' order by indexname`.execute(
+          database.db,
+        );
+  return { tables, indexes: indexes.rows };
+}
+
+for (const dialect of DIALECTS as Dialect[]) {
+  const skip = dialect === 'postgres' && !pgAvailable ? 'PostgreSQL not reachable (outside CI)' : false;
+  describe(`db: migrations [${dialect}]`, { skip }, () => {
+    let database: DatabaseHandle;
+    let drop: () => Promise<void>;
+    before(async () => {
+      const fresh = await freshDatabaseUrl(dialect);
+      drop = fresh.drop;
+      database = openDatabase(fresh.url);
+    });
+    after(async () => {
+      await database?.close();
+      await drop?.();
+    });
+
+    test('when a fresh database is migrated, then every migration applies successfully', async () => {
+      const known = await migratorFor(database.db).getMigrations();
+      const result = await migrateToLatest(database.db);
+      assert.equal(result.error, undefined);
+      assert.deepEqual(
+        result.results?.map((r) => [r.migrationName, r.status]),
+        known.map((m) => [m.name, 'Success']),
+      );
+      const tables = (await database.db.introspection.getTables()).map((t) => t.name);
+      for (const t of ['users', 'refresh_tokens', 'login_throttle', 'activity'])
+        assert.ok(tables.includes(t), t);
+    });
+
+    test('when the migrations run a second time, then nothing applies and the schema is unchanged', async () => {
+      const before = await schemaOf(database);
+      const runs = await sql<{ n: number }>`select count(*) as n from kysely_migration`.execute(database.db);
+      const result = await migrateToLatest(database.db);
+      assert.deepEqual(result.results, []);
+      assert.deepEqual(await schemaOf(database), before);
+      const again = await sql<{ n: number }>`select count(*) as n from kysely_migration`.execute(database.db);
+      assert.equal(Number(again.rows[0]?.n), Number(runs.rows[0]?.n));
+      const pending = (await migratorFor(database.db).getMigrations()).filter((m) => !m.executedAt);
+      assert.deepEqual(pending, []);
+    });
+
+    test('when two emails differ only in case, then the database itself refuses the second', async () => {
+      const row = (id: string, email: string) => ({
+        id,
+        email,
+        password_hash: 'x',
+        role: 'user' as const,
+        status: 'active' as const,
+        created_at: 1,
+        updated_at: 1,
+      });
+      await database.db.insertInto('users').values(row('u-1', 'Case@Example.test')).execute();
+      await assert.rejects(
+        database.db.insertInto('users').values(row('u-2', 'case@EXAMPLE.test')).execute(),
+        (err: { code?: string }) => err.code === '23505' || err.code === 'SQLITE_CONSTRAINT_UNIQUE',
+      );
+    });
+  });
+}

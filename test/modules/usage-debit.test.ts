@@ -1,0 +1,136 @@
+// The debit rules and the group commit on their own: pure code, no database.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DAY_MS } from '../../src/lib/clock.js';
+import { crossedThresholds, debitOrder, planDebit, type DebitPack } from '../../src/modules/usage/debit.js';
+import { GroupCommit } from '../../src/modules/usage/group-commit.js';
+
+const NOW = Date.parse('2026-03-01T12:00:00Z');
+
+function pack(id: string, over: Partial<DebitPack>): DebitPack {
+  return {
+    id,
+    user_id: 'u',
+    esim_id: 'e',
+    name: id,
+    total_bytes: 100,
+    used_bytes: 0,
+    validity_days: 30,
+    status: 'active',
+    created_at: NOW - 10 * DAY_MS,
+    activated_at: NOW - 10 * DAY_MS,
+    expires_at: NOW + DAY_MS,
+    ended_at: null,
+    ...over,
+  };
+}
+
+test('when packs are ordered, then active soonest-expiring come first, then pending oldest first; spent ones never', () => {
+  const packs = [
+    pack('pending-new', {
+      status: 'pending',
+      created_at: NOW - DAY_MS,
+      activated_at: null,
+      expires_at: null,
+    }),
+    pack('active-late', { expires_at: NOW + 9 * DAY_MS }),
+    pack('pending-old', {
+      status: 'pending',
+      created_at: NOW - 5 * DAY_MS,
+      activated_at: null,
+      expires_at: null,
+    }),
+    pack('active-soon', { expires_at: NOW + DAY_MS }),
+    pack('active-lapsed', { expires_at: NOW }),
+    pack('active-full', { used_bytes: 100 }),
+    pack('depleted', { status: 'depleted' }),
+    pack('cancelled', { status: 'cancelled' }),
+  ];
+  assert.deepEqual(
+    debitOrder(packs, NOW).map((p) => p.id),
+    ['active-soon', 'active-late', 'pending-old', 'pending-new'],
+  );
+});
+
+test('when a record exceeds the packs, then they are filled in order and the rest is overage', () => {
+  const packs = [pack('a', { used_bytes: 30 }), pack('b', { expires_at: NOW + 2 * DAY_MS })];
+  const plan = planDebit(packs, 250, NOW - 1000, NOW);
+  assert.deepEqual(
+    plan.debits.map((d) => [d.packId, d.bytes, d.after.used_bytes, d.after.status]),
+    [
+      ['a', 70, 100, 'depleted'],
+      ['b', 100, 100, 'depleted'],
+    ],
+  );
+  assert.equal(plan.overage, 80);
+  assert.equal(plan.debits[0]!.after.ended_at, NOW);
+  assert.equal(packs[0]!.used_bytes, 30, 'the input packs are not changed');
+});
+
+test('when a pending pack takes its first bytes, then it becomes active from the usage time with its validity', () => {
+  const p = pack('p', { status: 'pending', validity_days: 7, activated_at: null, expires_at: null });
+  const occurred = NOW - 3600_000;
+  const [d] = planDebit([p], 10, occurred, NOW).debits;
+  assert.equal(d!.after.status, 'active');
+  assert.equal(d!.after.activated_at, occurred);
+  assert.equal(d!.after.expires_at, occurred + 7 * DAY_MS);
+  const ahead = planDebit([p], 10, NOW + 60_000, NOW).debits[0]!;
+  assert.equal(ahead.after.activated_at, NOW, 'never activated in the future');
+});
+
+test('when a pending pack is used up by one record, then it is activated and depleted', () => {
+  const p = pack('p', { status: 'pending', activated_at: null, expires_at: null });
+  const [d] = planDebit([p], 100, NOW, NOW).debits;
+  assert.equal(d!.after.status, 'depleted');
+  assert.equal(d!.after.activated_at, NOW);
+  assert.deepEqual(d!.crossed, ['usage_50', 'usage_80', 'usage_100']);
+});
+
+test('when usage crosses thresholds, then each is reported once, at its exact boundary', () => {
+  assert.deepEqual(crossedThresholds(100, 0, 49), []);
+  assert.deepEqual(crossedThresholds(100, 0, 50), ['usage_50']);
+  assert.deepEqual(crossedThresholds(100, 50, 79), []);
+  assert.deepEqual(crossedThresholds(100, 49, 80), ['usage_50', 'usage_80']);
+  assert.deepEqual(crossedThresholds(100, 80, 100), ['usage_100']);
+  assert.deepEqual(crossedThresholds(100, 100, 100), []);
+  assert.deepEqual(crossedThresholds(3, 1, 2), ['usage_50'], '2/3 is past 50% but not 80%');
+  assert.deepEqual(crossedThresholds(0, 0, 0), []);
+});
+
+test('when a record has zero bytes or the eSIM has no pack, then nothing is debited', () => {
+  assert.deepEqual(planDebit([pack('a', {})], 0, NOW, NOW), { debits: [], overage: 0 });
+  assert.deepEqual(planDebit([], 42, NOW, NOW), { debits: [], overage: 42 });
+});
+
+test('when jobs are submitted in one turn, then they run as one group, in order', async () => {
+  const calls: number[][] = [];
+  const group = new GroupCommit<number, number>(async (jobs) => {
+    calls.push(jobs);
+    return jobs.map((j) => j * 10);
+  }, 100);
+  const answers = await Promise.all([group.submit(1, 1), group.submit(2, 1), group.submit(3, 1)]);
+  assert.deepEqual(answers, [10, 20, 30]);
+  assert.deepEqual(calls, [[1, 2, 3]]);
+});
+
+test('when a group is larger than its bound, then it is split', async () => {
+  const calls: number[][] = [];
+  const group = new GroupCommit<number, number>(async (jobs) => {
+    calls.push(jobs);
+    return jobs;
+  }, 100);
+  await Promise.all([group.submit(1, 60), group.submit(2, 60), group.submit(3, 30), group.submit(4, 500)]);
+  assert.deepEqual(calls, [[1], [2, 3], [4]]);
+});
+
+test('when a group fails, then each job runs again alone and only the bad one fails', async () => {
+  const group = new GroupCommit<number, number>(async (jobs) => {
+    if (jobs.includes(2)) throw new Error('bad job');
+    return jobs;
+  }, 100);
+  const settled = await Promise.allSettled([group.submit(1, 1), group.submit(2, 1), group.submit(3, 1)]);
+  assert.deepEqual(
+    settled.map((s) => s.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
+});
