@@ -1,10 +1,10 @@
 /**
  * Rate limits. A general limit per client on /api (the user id when the bearer token verifies, else the
- * IP), and a strict per-IP limit that the auth routes opt into through `app.authRateLimit`. In memory by
+ * IP), and a strict per-IP limit shared by the auth routes (`app.authRateLimit`, an onRequest hook). In memory by
  * default; shared through Redis when REDIS_URL is set, so several instances count together.
  */
-import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
 import { once } from 'node:events';
@@ -14,7 +14,8 @@ import { tooManyRequests } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    authRateLimit: RateLimitOptions;
+    /** The strict per-IP limit: one budget shared by register, login, token and refresh. */
+    authRateLimit: onRequestAsyncHookHandler;
   }
 }
 
@@ -64,11 +65,16 @@ export const rateLimitPlugin = fp(
     app.addHook('onRequest', async (request, reply) => {
       if (request.routeOptions.config.rateLimit === undefined) await general.call(app, request, reply);
     });
-    app.decorate('authRateLimit', {
+    // one limiter instance (one store) for all four auth routes, so a client cannot multiply its
+    // guesses by spreading them over login and token
+    const strict = app.rateLimit({
       max: config.AUTH_RATE_LIMIT_MAX,
       timeWindow: windowMs,
       keyGenerator: (request: FastifyRequest) => `auth:${request.ip}`,
     });
+    app.decorate('authRateLimit', async function (this: FastifyInstance, request, reply) {
+      await strict.call(this, request, reply);
+    } as onRequestAsyncHookHandler);
   },
   { name: 'rate-limit', dependencies: ['auth'] },
 );

@@ -170,6 +170,30 @@ function suite(store: 'memory' | 'redis'): void {
         assertLimited(await register(), AUTH_MAX);
       });
 
+      test('when an IP spends the auth budget on login, then token and refresh answer 429 too', async () => {
+        const { app } = env();
+        const ip = randomIp();
+        const payload = { email: uniqueEmail('spread'), password: 'guess number 1' };
+        for (let i = 0; i < AUTH_MAX; i++) {
+          await app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: ip, payload });
+        }
+        const token = await app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/token',
+          remoteAddress: ip,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: `username=${encodeURIComponent(payload.email)}&password=x`,
+        });
+        assertLimited(token, AUTH_MAX);
+        const refresh = await app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/refresh',
+          remoteAddress: ip,
+          payload: { refresh_token: 'whatever' },
+        });
+        assertLimited(refresh, AUTH_MAX);
+      });
+
       test(`when two instances serve one client, then they count ${store === 'redis' ? 'together' : 'apart'}`, async () => {
         const { app } = env();
         const second = await env().newApp();

@@ -16,13 +16,16 @@ import {
 
 export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { auth } = app.services;
-  const strict = { rateLimit: app.authRateLimit };
+  // the strict auth limit replaces the general one on these routes (see plugins/rate-limit.ts)
+  const strict = { rateLimit: false } as const;
+  const onRequest = app.authRateLimit;
   const tags = ['auth'];
 
   app.post(
     '/register',
     {
       config: strict,
+      onRequest,
       schema: {
         tags,
         summary: 'Create an account',
@@ -40,6 +43,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/login',
     {
       config: strict,
+      onRequest,
       schema: {
         tags,
         summary: 'Log in with email and password',
@@ -66,6 +70,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       '/token',
       {
         config: strict,
+        onRequest,
         schema: {
           tags,
           summary: 'OAuth2 password grant (form encoded), used by the docs Authorize button',
@@ -90,6 +95,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/refresh',
     {
       config: strict,
+      onRequest,
       schema: {
         tags,
         summary: 'Rotate a refresh token',

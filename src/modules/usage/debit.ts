@@ -4,8 +4,7 @@
  * overage. The engine applies the plan; everything here is pure so it is unit tested on its own.
  */
 import type { NotificationType, PackStatus } from '../../db/types.js';
-import { DAY_MS } from '../../lib/clock.js';
-import { canMovePack } from '../packs/lifecycle.js';
+import { activationFields, canMovePack, effectivePackStatus, endFields } from '../packs/lifecycle.js';
 
 /** The fields of a pack the rules read and change. */
 export interface DebitPack {
@@ -49,8 +48,8 @@ export const USAGE_THRESHOLDS: readonly { percent: number; type: NotificationTyp
  */
 function usable(p: DebitPack, at: number): boolean {
   if (p.used_bytes >= p.total_bytes) return false;
-  if (p.status === 'active') return p.expires_at === null || p.expires_at > at;
-  return p.status === 'pending' && canMovePack('pending', 'active');
+  const status = effectivePackStatus(p, at);
+  return status === 'active' || (status === 'pending' && canMovePack('pending', 'active'));
 }
 
 /** Active packs soonest-expiring first, then pending ones oldest purchase first; ids break ties. */
@@ -83,13 +82,15 @@ function debited(pack: DebitPack, bytes: number, occurredAt: number, now: number
   const next: DebitPack = { ...pack, used_bytes: pack.used_bytes + bytes };
   if (next.status === 'pending') {
     // the validity clock starts at the first usage (never later than now: a record may run a little ahead)
-    next.status = 'active';
-    next.activated_at = Math.min(occurredAt, now);
-    next.expires_at = next.activated_at + pack.validity_days * DAY_MS;
+    const { status, activated_at, expires_at } = activationFields(
+      Math.min(occurredAt, now),
+      pack.validity_days,
+    );
+    Object.assign(next, { status, activated_at, expires_at });
   }
   if (next.used_bytes === next.total_bytes && canMovePack(next.status, 'depleted')) {
-    next.status = 'depleted';
-    next.ended_at = now;
+    const { status, ended_at } = endFields('depleted', now, now);
+    Object.assign(next, { status, ended_at });
   }
   return next;
 }

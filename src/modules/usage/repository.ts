@@ -6,6 +6,7 @@
 import { CompiledQuery, sql } from 'kysely';
 import type { Executor } from '../../db/index.js';
 import type { EsimStatus, UsageRecordRow } from '../../db/types.js';
+import { OPEN_PACK_STATUSES } from '../packs/lifecycle.js';
 import type { DebitPack } from './debit.js';
 
 /** Rows per multi-row statement: few distinct SQL texts (prepared once each), well under parameter limits. */
@@ -150,7 +151,7 @@ export const usageRepo = {
       .selectFrom('packs')
       .select(PACK_FIELDS)
       .where('esim_id', 'in', esimIds)
-      .where('status', 'in', ['active', 'pending'])
+      .where('status', 'in', OPEN_PACK_STATUSES)
       .orderBy('id')
       .$if(lock, (q) => q.forUpdate())
       .execute();
