@@ -764,7 +764,7 @@ async function main(): Promise<void> {
   log('\nsummary');
   printHeader();
   for (const row of rows) {
-    if (row.vs_ceiling !== undefined && !row.scenario.startsWith('login'))
+    if (row.vs_ceiling !== undefined && scenarioByName(row.scenario)?.vsCeiling)
       row.notes.unshift(`${Math.round(row.vs_ceiling * 100)}% of ceiling`);
     printRow(row);
   }
