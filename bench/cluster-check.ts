@@ -75,7 +75,7 @@ async function start(
   const logFile = join(tmp, `server-${port}.log`);
   const s = await startProcess({
     command: process.execPath,
-    args: [join(ROOT, 'dist/src/server.js')],
+    args: [join(ROOT, 'dist/server.mjs')],
     env: serverEnv({ dbUrl, port, workers, jwtSecret: randomBytes(32).toString('hex'), logLevel }),
     port,
     readyPath: '/ready',

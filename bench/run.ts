@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: build, then for each worker count start the server (`node dist/src/server.js`) on a
+ * `npm run bench`: build, then for each worker count start the server (`node dist/server.mjs`) on a
  * fresh database, time it to its first 200 on /ready, seed, warm up and run each scenario with wrk, sample
  * the server's RSS, stop it with SIGTERM (it must exit 0), and print a table plus the targets of issue 6.
  * Writes bench/results.json. Options: see `--help`.
@@ -40,7 +40,7 @@ import { api, describeAnswer, Seeder } from './seed.js';
 import { runWrk, type WrkResult } from './wrk.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SERVER_JS = join(ROOT, 'dist/src/server.js');
+const SERVER_JS = join(ROOT, 'dist/server.mjs');
 const HELP = `npm run bench -- [options]
   --db sqlite|pg          database (default sqlite; pg: a fresh database on BENCH_PG_URL or
                           postgres://postgres@127.0.0.1:5432/postgres, dropped after)
@@ -159,7 +159,7 @@ function build(): void {
   const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status === 0) return;
   const out = `${r.stdout}${r.stderr}`.trim().split('\n').slice(-15).join('\n');
-  if (!existsSync(SERVER_JS)) fail(`npm run build failed and there is no dist/src/server.js:\n${out}`);
+  if (!existsSync(SERVER_JS)) fail(`npm run build failed and there is no dist/server.mjs:\n${out}`);
   log(
     `WARNING: npm run build failed (another module mid-edit?); benching the dist/ tsc still emitted:\n${out}`,
   );

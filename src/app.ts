@@ -12,6 +12,7 @@ import { jwtSecretOf, type Config } from './config.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type DatabaseHandle } from './db/index.js';
 import { Problem } from './http/schemas.js';
+import { cachingSerializerFactory } from './http/serializer.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger } from './logger.js';
 import { Activity } from './modules/activity/service.js';
@@ -92,6 +93,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
+    schemaController: { compilersFactory: { buildSerializer: cachingSerializerFactory() } },
     ajv: {
       customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true },
     },

@@ -32,7 +32,7 @@ export const esimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate);
 
   app.post(
-    '/',
+    '',
     {
       schema: {
         tags,
@@ -57,7 +57,7 @@ export const esimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
-    '/',
+    '',
     {
       schema: {
         tags,

@@ -15,7 +15,7 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate);
 
   app.get(
-    '/',
+    '',
     {
       schema: {
         tags,

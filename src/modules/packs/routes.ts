@@ -16,7 +16,7 @@ export const packsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate);
 
   app.post(
-    '/',
+    '',
     {
       schema: {
         tags,
@@ -45,7 +45,7 @@ export const packsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
-    '/',
+    '',
     {
       schema: {
         tags,

@@ -17,7 +17,7 @@ export const plansRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['plans'];
 
   app.get(
-    '/',
+    '',
     {
       schema: {
         tags,

@@ -49,7 +49,7 @@ export const usageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
-    '/',
+    '',
     {
       onRequest: app.authenticate,
       schema: {
