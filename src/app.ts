@@ -3,7 +3,6 @@
  * dialect) and the bench. Cross-cutting plugins first, then the domain modules under /api/v1.
  */
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -40,6 +39,7 @@ import { docsPlugin } from './plugins/docs.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
+import { securityHeadersPlugin } from './plugins/security-headers.js';
 import { createServices } from './services.js';
 import { VERSION } from './version.js';
 
@@ -131,11 +131,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   await app.register(errorsPlugin);
-  // no upgrade-insecure-requests: the docs page must load its assets over plain HTTP on a dev machine
-  await app.register(helmet, {
-    global: true,
-    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-  });
+  await app.register(securityHeadersPlugin);
   const origins = config.CORS_ORIGINS.split(',')
     .map((o) => o.trim())
     .filter(Boolean);

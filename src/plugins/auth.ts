@@ -60,31 +60,36 @@ export const authPlugin = fp(
     await app.register(fastifyJwt, {
       secret: opts.secret,
       sign: { algorithm: 'HS256' },
-      verify: { algorithms: ['HS256'], cache: 10000 },
+      // a token without an expiry (signable only with the secret, but still) must never live forever
+      verify: { algorithms: ['HS256'], cache: 10000, requiredClaims: ['exp', 'sub'] },
     });
     app.decorateRequest('principal', null);
 
-    /** Verifies the JWT only (no DB): used by the rate limiter to key by user. */
-    app.decorate('tokenSubject', (request: FastifyRequest): string | undefined => {
+    // the rate limiter and authenticate both need the claims: verify once per request
+    const verified = new WeakMap<FastifyRequest, AccessClaims | null>();
+    function claimsOf(request: FastifyRequest): AccessClaims | null | undefined {
       const token = bearerOf(request);
       if (!token) return undefined;
-      try {
-        return app.jwt.verify<AccessClaims>(token).sub;
-      } catch {
-        return undefined;
+      let claims = verified.get(request);
+      if (claims === undefined) {
+        try {
+          claims = app.jwt.verify<AccessClaims>(token);
+          if (typeof claims.sub !== 'string') claims = null;
+        } catch {
+          claims = null;
+        }
+        verified.set(request, claims);
       }
-    });
+      return claims;
+    }
+
+    /** Verifies the JWT only (no DB): used by the rate limiter to key by user. */
+    app.decorate('tokenSubject', (request: FastifyRequest) => claimsOf(request)?.sub);
 
     async function authenticate(request: FastifyRequest): Promise<void> {
-      const token = bearerOf(request);
-      if (!token) throw unauthorized('UNAUTHENTICATED', 'A bearer token is required');
-      let claims: AccessClaims;
-      try {
-        claims = app.jwt.verify<AccessClaims>(token);
-      } catch {
-        throw unauthorized('INVALID_TOKEN', 'The access token is invalid or expired');
-      }
-      if (typeof claims.sub !== 'string') throw unauthorized('INVALID_TOKEN', 'The access token is invalid');
+      const claims = claimsOf(request);
+      if (claims === undefined) throw unauthorized('UNAUTHENTICATED', 'A bearer token is required');
+      if (claims === null) throw unauthorized('INVALID_TOKEN', 'The access token is invalid or expired');
       const user = await usersRepo.findById(ctx.db, claims.sub);
       if (!user || user.status === 'deleted')
         throw unauthorized('INVALID_TOKEN', 'The account no longer exists');

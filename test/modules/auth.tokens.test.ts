@@ -75,6 +75,12 @@ forEachDialect('auth: access tokens', ({ env }) => {
     assertInvalidToken(await me(app, expired));
   });
 
+  test('when a token signed with the server secret carries no exp, then 401 INVALID_TOKEN', async () => {
+    const { app } = env();
+    const s = await registerUser(app);
+    assertInvalidToken(await me(app, craftJwt({ sub: s.id, sid: 'x', iat: nowS() }, secret())));
+  });
+
   test('when a token claims role admin, then /users/me still reports the stored role', async () => {
     const { app } = env();
     const s = await registerUser(app);
