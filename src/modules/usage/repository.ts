@@ -3,9 +3,9 @@
  * conditional pack updates) and the aggregate reads. Takes the database or a transaction first; holds no
  * rules. One SQL text serves both dialects except the row locks, which only PostgreSQL has.
  */
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery, sql, type Selectable } from 'kysely';
 import type { Executor } from '../../db/index.js';
-import type { EsimStatus, UsageRecordRow } from '../../db/types.js';
+import type { EsimStatus, UsageDebitsTable, UsageRecordRow, UsageRecordsTable } from '../../db/types.js';
 import { OPEN_PACK_STATUSES } from '../packs/lifecycle.js';
 import type { DebitPack } from './debit.js';
 
@@ -64,26 +64,10 @@ export interface EsimRef {
   status: EsimStatus;
 }
 
-export interface NewUsageRecord {
-  id: string;
-  event_id: string;
-  esim_id: string;
-  user_id: string;
-  iccid: string;
-  bytes: number;
-  overage_bytes: number;
-  occurred_at: number;
-  received_at: number;
-}
+/** The table row types: one description of the schema (db/types.ts). */
+export type NewUsageRecord = Selectable<UsageRecordsTable>;
 
-export interface NewDebit {
-  id: string;
-  usage_id: string;
-  pack_id: string;
-  user_id: string;
-  bytes: number;
-  occurred_at: number;
-}
+export type NewDebit = Selectable<UsageDebitsTable>;
 
 export interface PackChange {
   before: DebitPack;
