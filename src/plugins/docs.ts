@@ -7,6 +7,27 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
+type Content = Record<string, unknown>;
+interface OpenApiDoc {
+  paths?: Record<string, Record<string, { responses?: Record<string, { content?: Content }> }>>;
+}
+
+/** Error answers are documented as application/problem+json, as they are sent (RFC 9457). */
+function problemContentTypes(doc: OpenApiDoc): OpenApiDoc {
+  for (const operations of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const json = response.content?.['application/json'];
+        if (Number(status) >= 400 && json && response.content) {
+          delete response.content['application/json'];
+          response.content['application/problem+json'] = json;
+        }
+      }
+    }
+  }
+  return doc;
+}
+
 export const docsPlugin = fp(
   async (app: FastifyInstance, opts: { version: string }) => {
     await app.register(swagger, {
@@ -26,6 +47,8 @@ export const docsPlugin = fp(
         },
       },
       // shared schemas keep their own names in the document instead of def-0, def-1...
+      transformObject: (documentObject) =>
+        problemContentTypes((documentObject as { openapiObject: OpenApiDoc }).openapiObject) as never,
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     });
     await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });

@@ -87,6 +87,28 @@ describe('http: API documentation', () => {
     assert.deepEqual(doc.paths['/api/v1/users/me']?.get?.security, [{ bearerAuth: [] }]);
   });
 
+  test('when error answers are documented, then as application/problem+json and success as JSON', () => {
+    const raw = doc as unknown as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: object }> }>>;
+    };
+    let errors = 0;
+    for (const operations of Object.values(raw.paths)) {
+      for (const op of Object.values(operations)) {
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (!response.content) continue;
+          const types = Object.keys(response.content);
+          if (Number(status) >= 400) {
+            errors += 1;
+            assert.deepEqual(types, ['application/problem+json'], status);
+          }
+        }
+      }
+    }
+    assert.ok(errors > 50, `error answers documented: ${errors}`);
+    const me = raw.paths['/api/v1/users/me']?.get?.responses['200']?.content ?? {};
+    assert.deepEqual(Object.keys(me), ['application/json']);
+  });
+
   test('when /docs is opened, then an HTML page answers', async () => {
     const res = await env.app.inject({ method: 'GET', url: '/docs' });
     assert.equal(res.statusCode, 200);

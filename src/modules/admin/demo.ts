@@ -265,8 +265,7 @@ export async function seedDemo(deps: DemoDeps, password: string): Promise<DemoRe
     const plan = rows.find((r) => r.code === DEMO_PACK_PLAN);
     if (!plan) throw new Error(`the demo plan ${DEMO_PACK_PLAN} is missing`);
     // granted by the system, not by a person: the order's granted_by and the log's actor stay null
-    // (GrantInput types adminId as a string; the packs module only stores it in those nullable columns)
-    const systemGrant = { adminId: null as unknown as string, userId: user.id, planId: plan.id };
+    const systemGrant = { adminId: null, userId: user.id, planId: plan.id };
     packId = (await deps.packs.grant(systemGrant, 'seed-demo: demo data', SEED_META)).id;
     await deps.packs.bind(user, packId, esimId, SEED_META);
   }

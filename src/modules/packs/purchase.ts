@@ -28,11 +28,11 @@ export interface Purchase {
   replayed: boolean;
 }
 
-/** An admin grant: of a catalogue plan, or of a custom allowance. */
+/** An admin grant: of a catalogue plan, or of a custom allowance. `adminId` null = the system (seed-demo). */
 export type GrantInput =
-  | { adminId: string; userId: string; planId: string }
+  | { adminId: string | null; userId: string; planId: string }
   | {
-      adminId: string;
+      adminId: string | null;
       userId: string;
       name: string;
       dataBytes: number;
