@@ -37,6 +37,7 @@ import {
 } from './proc.js';
 import { firstRequestOf, scenarioByName, scenarios, wrkRequestOf, type Scenario } from './scenarios.js';
 import { api, describeAnswer, Seeder } from './seed.js';
+import { printHeader, printRow, targets, type Row, type ServerRun } from './report.js';
 import { runWrk, type WrkResult } from './wrk.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -109,44 +110,6 @@ function positive(name: string, v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) fail(`--${name} must be a positive number, not ${v}`);
   return n;
-}
-
-export interface Row {
-  scenario: string;
-  workers: number;
-  pass: number;
-  status: 'ok' | 'skipped' | 'failed';
-  reason?: string;
-  connections?: number;
-  duration_s?: number;
-  requests?: number;
-  rps?: number;
-  p50_ms?: number;
-  p90_ms?: number;
-  p99_ms?: number;
-  max_ms?: number;
-  errors?: WrkResult['errors'];
-  statuses?: Record<string, number>;
-  rss_mb?: number;
-  rss_peak_mb?: number;
-  /** per-worker share of the CPU time spent during the run (cluster only) */
-  cpu_split?: number[];
-  records_per_s?: number;
-  /** ratio to the ceiling scenario's req/s with the same worker count */
-  vs_ceiling?: number;
-  notes: string[];
-}
-
-interface ServerRun {
-  workers: number;
-  ready_ms: number;
-  restart_ready_ms?: number;
-  rss_after_pass_mb: number[];
-  sigterm: { code: number | null; signal: string | null; stop_ms: number };
-  log_warnings: number;
-  log_sample?: string;
-  seeding: string[];
-  profiles?: string[];
 }
 
 const log = (line: string) => console.log(line);
@@ -546,7 +509,7 @@ async function runServer(
             };
           }
           rows.push(row);
-          printRow(row);
+          printRow(row, passes > 1);
         }
         await sleep(1000);
         rssAfterPass.push(mb(treeRss(server.pid).totalBytes));
@@ -598,123 +561,6 @@ async function runServer(
   }
 }
 
-const COLS = [
-  ['scenario', 16],
-  ['w', 2],
-  ['req/s', 9],
-  ['p50 ms', 8],
-  ['p99 ms', 8],
-  ['errors', 7],
-  ['RSS MB', 7],
-] as const;
-
-function printHeader(): void {
-  log(COLS.map(([h, w]) => h.padStart(w)).join(' ') + '  notes');
-}
-
-function printRow(row: Row): void {
-  if (row.status !== 'ok') {
-    const label = passes > 1 ? `${row.scenario}#${row.pass}` : row.scenario;
-    log(`${label.padStart(16)} ${String(row.workers).padStart(2)}  ${row.status}: ${row.reason ?? ''}`);
-    return;
-  }
-  const cells = [
-    passes > 1 ? `${row.scenario}#${row.pass}` : row.scenario,
-    String(row.workers),
-    String(row.rps),
-    String(row.p50_ms),
-    String(row.p99_ms),
-    String(row.errors?.total ?? 0),
-    String(row.rss_mb),
-  ];
-  log(cells.map((c, i) => c.padStart(COLS[i]![1])).join(' ') + '  ' + row.notes.join('; '));
-}
-
-interface Target {
-  target: string;
-  value: string;
-  met: boolean | null;
-}
-
-function targets(rows: Row[], servers: ServerRun[], bcryptBest?: number): Target[] {
-  const out: Target[] = [];
-  const find = (name: string, w: number) =>
-    rows.filter((r) => r.scenario === name && r.workers === w && r.status === 'ok').at(-1);
-  const ceil1 = find('ceiling', 1);
-  for (const name of ['me', 'packs']) {
-    const r = find(name, 1);
-    if (r && ceil1)
-      out.push({
-        target: `${name}: >= 40% of ceiling req/s (1 worker)`,
-        value: `${r.rps} / ${ceil1.rps} = ${Math.round((r.rps! / ceil1.rps!) * 100)}%`,
-        met: r.rps! / ceil1.rps! >= 0.4,
-      });
-    for (const w of workerCounts) {
-      const rw = find(name, w);
-      if (rw)
-        out.push({
-          target: `${name}: p99 < 25 ms at ${rw.connections} connections (${w} worker${w > 1 ? 's' : ''})`,
-          value: `${rw.p99_ms} ms`,
-          met: rw.p99_ms! < 25 && rw.connections === 32 ? true : rw.p99_ms! < 25 ? null : false,
-        });
-    }
-    const r2w = find(name, 2);
-    if (r && r2w)
-      out.push({
-        target: `${name}: 2 workers >= 1.6x 1 worker (on PostgreSQL)`,
-        value: `${r2w.rps} / ${r.rps} = ${r2(r2w.rps! / r.rps!)}x (${dbKind})`,
-        met: dbKind === 'pg' ? r2w.rps! / r.rps! >= 1.6 : null,
-      });
-  }
-  for (const w of workerCounts) {
-    const login = find('login', w);
-    if (login && bcryptBest)
-      out.push({
-        target: `login: >= 90% of the bcrypt ceiling (${w} worker${w > 1 ? 's' : ''})`,
-        value: `${login.rps} / ${bcryptBest} = ${Math.round((login.rps! / bcryptBest) * 100)}%`,
-        met: login.rps! / bcryptBest >= 0.9,
-      });
-    const storm = find('login-storm-lag', w);
-    if (storm)
-      out.push({
-        target: `/health p99 < 20 ms during the login storm (${w} worker${w > 1 ? 's' : ''})`,
-        value: `${storm.p99_ms} ms`,
-        met: storm.p99_ms! < 20,
-      });
-  }
-  // start-up and memory are judged on the single-process server (a cluster adds a primary per machine)
-  const s1 = servers.find((s) => s.workers === 1);
-  if (s1) {
-    out.push({
-      target: `start to ready < 1 s (${dbKind}, fresh database incl. migrations + admin bcrypt; restart)`,
-      value: `${s1.ready_ms} ms; restart ${s1.restart_ready_ms ?? '?'} ms`,
-      met: dbKind === 'sqlite' ? s1.ready_ms < 1000 : null,
-    });
-    const last = s1.rss_after_pass_mb.at(-1);
-    if (last !== undefined)
-      out.push({
-        target: `RSS < 150 MB after the whole bench (${s1.workers} worker)`,
-        value: `${last} MB`,
-        met: last < 150,
-      });
-    if (s1.rss_after_pass_mb.length >= 2) {
-      const growth = r1(s1.rss_after_pass_mb.at(-1)! - s1.rss_after_pass_mb[0]!);
-      out.push({
-        target: 'no RSS growth across two runs (<= 5 MB between the passes)',
-        value: `${s1.rss_after_pass_mb.join(' → ')} MB (${growth >= 0 ? '+' : ''}${growth})`,
-        met: growth <= 5,
-      });
-    } else out.push({ target: 'no RSS growth across two runs', value: 'run with --passes 2', met: null });
-  }
-  for (const s of servers)
-    out.push({
-      target: `SIGTERM exits 0 (${s.workers} worker${s.workers > 1 ? 's' : ''})`,
-      value: `exit ${s.sigterm.code ?? s.sigterm.signal} in ${s.sigterm.stop_ms} ms`,
-      met: s.sigterm.code === 0,
-    });
-  return out;
-}
-
 async function main(): Promise<void> {
   const t0 = performance.now();
   build();
@@ -748,7 +594,7 @@ async function main(): Promise<void> {
         };
       }
       rows.push(row);
-      printRow(row);
+      printRow(row, passes > 1);
     }
     if (appScenarios.length)
       servers.push(await runServer(workers, appScenarios, tmp, bcrypt?.best_per_s, rows));
@@ -759,14 +605,14 @@ async function main(): Promise<void> {
     const c = rows.find((r) => r.scenario === 'ceiling' && r.workers === row.workers && r.status === 'ok');
     if (c?.rps && row.rps !== undefined) row.vs_ceiling = r2(row.rps / c.rps);
   }
-  const tg = targets(rows, servers, bcrypt?.best_per_s);
+  const tg = targets(rows, servers, { dbKind, workerCounts }, bcrypt?.best_per_s);
 
   log('\nsummary');
   printHeader();
   for (const row of rows) {
     if (row.vs_ceiling !== undefined && scenarioByName(row.scenario)?.vsCeiling)
       row.notes.unshift(`${Math.round(row.vs_ceiling * 100)}% of ceiling`);
-    printRow(row);
+    printRow(row, passes > 1);
   }
   log('\ntargets (issue 6)');
   for (const t of tg) log(`  ${t.met === null ? '-' : t.met ? '✓' : '✗'} ${t.target}: ${t.value}`);
