@@ -198,11 +198,12 @@ export async function registerUser(
   app: FastifyInstance,
   email = uniqueEmail(),
   password = 'correct horse 1',
+  fullName?: string,
 ): Promise<Session> {
   const res = await app.inject({
     method: 'POST',
     url: '/api/v1/auth/register',
-    payload: { email, password },
+    payload: { email, password, ...(fullName ? { full_name: fullName } : {}) },
   });
   if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
   const body = res.json<{ user: { id: string }; tokens: { access_token: string; refresh_token: string } }>();

@@ -34,23 +34,9 @@ async function allPages(app: FastifyInstance, admin: Session, qs: string): Promi
   return pages;
 }
 
-async function register(app: FastifyInstance, email: string, fullName?: string): Promise<Session> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/api/v1/auth/register',
-    payload: { email, password: 'correct horse 1', ...(fullName ? { full_name: fullName } : {}) },
-  });
-  assert.equal(res.statusCode, 201, res.body);
-  const body = res.json<{ user: { id: string }; tokens: { access_token: string; refresh_token: string } }>();
-  return {
-    id: body.user.id,
-    email,
-    password: 'correct horse 1',
-    access: body.tokens.access_token,
-    refresh: body.tokens.refresh_token,
-    headers: { authorization: `Bearer ${body.tokens.access_token}` },
-  };
-}
+/** Registers through the API (the helper's registerUser), optionally with a full name. */
+const register = (app: FastifyInstance, email: string, fullName?: string): Promise<Session> =>
+  registerUser(app, email, 'correct horse 1', fullName);
 
 forEachDialect('admin users', ({ env }) => {
   test('when searching by email in another case, then the matching accounts are found', async () => {
