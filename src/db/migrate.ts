@@ -7,8 +7,7 @@ import * as m0001 from './migrations/2026_11_26_0001_accounts.js';
 import * as m0002 from './migrations/2026_11_26_0002_esims.js';
 import * as m0003 from './migrations/2026_11_26_0003_catalogue_usage.js';
 import * as m0004 from './migrations/2026_11_26_0004_packs_sweep.js';
-import * as m0005 from './migrations/2026_11_26_0005_usage_write_path.js';
-import * as m0007 from './migrations/2026_11_26_0007_admin_indexes.js';
+import * as m0005 from './migrations/2026_11_26_0005_admin_indexes.js';
 import type { Database } from './types.js';
 
 const migrations: Record<string, Migration> = {
@@ -16,8 +15,7 @@ const migrations: Record<string, Migration> = {
   '2026_11_26_0002_esims': m0002,
   '2026_11_26_0003_catalogue_usage': m0003,
   '2026_11_26_0004_packs_sweep': m0004,
-  '2026_11_26_0005_usage_write_path': m0005,
-  '2026_11_26_0007_admin_indexes': m0007,
+  '2026_11_26_0005_admin_indexes': m0005,
 };
 
 export function migratorFor(db: Kysely<Database>): Migrator {

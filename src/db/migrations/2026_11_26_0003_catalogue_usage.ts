@@ -89,7 +89,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('usage_records')
     .columns(['user_id', 'occurred_at'])
     .execute();
-  await db.schema.createIndex('usage_occurred_idx').on('usage_records').column('occurred_at').execute();
 
   await db.schema
     .createTable('usage_debits')
@@ -100,11 +99,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('bytes', 'bigint', (c) => c.notNull())
     .addColumn('occurred_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema
-    .createIndex('usage_debits_pack_idx')
-    .on('usage_debits')
-    .columns(['pack_id', 'occurred_at'])
-    .execute();
+  // No (pack_id, occurred_at) index: it kept one hot leaf page per active pack in every ingestion
+  // transaction (with 1,000 packs fed at once a commit wrote ~1,000 extra pages; without it the server
+  // went from ~83 to ~60 µs of CPU per record). A pack's usage is read through usage_records
+  // (user_id, occurred_at) and usage_debits (usage_id), bounded by the requested range.
   await db.schema.createIndex('usage_debits_usage_idx').on('usage_debits').column('usage_id').execute();
 
   await db.schema

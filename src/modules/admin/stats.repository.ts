@@ -1,7 +1,7 @@
 /**
  * The aggregates behind GET /admin/stats: COUNT / SUM over one table each, written so the same SQL text
  * means the same thing on SQLite and PostgreSQL (integer epoch-ms arithmetic, CASE instead of FILTER,
- * counts and sums normalised to numbers). The indexes they lean on are in migration 0007.
+ * counts and sums normalised to numbers). The indexes they lean on are in migration 0005 (admin indexes).
  */
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.js';
