@@ -4,6 +4,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { classifyDbError } from '../db/errors.js';
 import { AppError, type FieldError } from '../errors.js';
 
 const TITLES: Record<number, string> = {
@@ -86,6 +87,7 @@ function classify(err: FastifyError): {
   code: string;
   detail: string;
   errors?: FieldError[];
+  headers?: Record<string, string>;
 } {
   if (err.validation) {
     const errors = fieldErrors(err.validation as AjvIssue[], err.validationContext ?? 'body');
@@ -108,6 +110,8 @@ function classify(err: FastifyError): {
   }
   if (err instanceof SyntaxError)
     return { status: 400, code: 'MALFORMED_JSON', detail: 'The body is not valid JSON' };
+  const db = classifyDbError(err);
+  if (db) return db;
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     return { status, code: err.code ?? 'BAD_REQUEST', detail: err.message };
@@ -122,6 +126,7 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
       return sendProblem(request, reply, err.status, err.code, err.message, err.errors);
     }
     const p = classify(err);
+    if (p.headers) reply.headers(p.headers);
     if (p.status >= 500) request.log.error({ err }, 'unhandled error');
     if (p.status === 401) reply.header('www-authenticate', 'Bearer');
     return sendProblem(request, reply, p.status, p.code, p.detail, p.errors);
