@@ -1,0 +1,169 @@
+/**
+ * Real rows for the fuzz run, made through the API (plus one notification through its repository, as only
+ * the sweep writes them): so path ids are real, owned ids and every operation reaches its service logic.
+ *
+ * Operations that change or end the row they act on get a row of their own (a pack to cancel, an eSIM to
+ * delete, a user to suspend, a key to revoke...), so a mutation that legitimately succeeds never breaks the
+ * fixtures the other operations run on. The fuzzing user and the admin are never the target of an admin
+ * user operation, and the password-change route runs as a user of its own.
+ */
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { Db } from '../../src/db/index.js';
+import { notificationsRepo } from '../../src/modules/notifications/repository.js';
+import { adminSession, registerUser, uniqueEmail, type Session } from '../helper.js';
+import type { Operation } from './walk.js';
+
+export interface Fixtures {
+  admin: Session;
+  user: Session;
+  /** Someone else: their ids must be 404 to `user`. */
+  other: Session;
+  /** Runs POST /users/me/password (it changes its password and ends its other sessions). */
+  pwUser: Session;
+  /** Logs in through /auth/login (failed logins lock it for a while). */
+  loginUser: Session;
+  /** Logs in through /auth/token (a user of its own, for the same reason). */
+  tokenUser: Session;
+  /** Its refresh token is what /auth/refresh and /auth/logout are fuzzed with. */
+  refreshUser: Session;
+  apiKey: string;
+  ids: Record<string, string>;
+  otherIds: Record<string, string>;
+  iccid: string;
+}
+
+async function ok<T>(app: FastifyInstance, opts: InjectOptions): Promise<T> {
+  const res = await app.inject(opts);
+  if (res.statusCode >= 300)
+    throw new Error(`fixture ${JSON.stringify(opts)} failed: ${res.statusCode} ${res.body}`);
+  return res.json<T>();
+}
+
+let codeSeq = 0;
+export function planCode(): string {
+  codeSeq += 1;
+  return `FZ-${process.pid}-${Date.now().toString(36).toUpperCase()}-${codeSeq}`;
+}
+
+export async function createFixtures(app: FastifyInstance, db: Db): Promise<Fixtures> {
+  const admin = await adminSession(app);
+  const user = await registerUser(app);
+  const other = await registerUser(app);
+  const pwUser = await registerUser(app);
+  const loginUser = await registerUser(app, uniqueEmail('login'));
+  const tokenUser = await registerUser(app, uniqueEmail('token'));
+  const refreshUser = await registerUser(app);
+  const post = <T>(s: Session, url: string, payload: object) =>
+    ok<T>(app, { method: 'POST', url, headers: s.headers, payload });
+
+  const plan = async () =>
+    (
+      await post<{ id: string }>(admin, '/api/v1/admin/plans', {
+        code: planCode(),
+        name: 'Fuzz plan',
+        data_bytes: 1_000_000_000,
+        validity_days: 30,
+        price_cents: 500,
+        currency: 'EUR',
+        countries: ['FR', 'DE'],
+      })
+    ).id;
+  const esim = async (s: Session) =>
+    post<{ id: string; iccid: string }>(s, '/api/v1/esims', { label: 'fuzz' });
+  const pack = async (s: Session, planId: string, esimId?: string) =>
+    (
+      await post<{ id: string }>(s, '/api/v1/packs', {
+        plan_id: planId,
+        ...(esimId ? { esim_id: esimId } : {}),
+      })
+    ).id;
+  const key = async (name: string) =>
+    post<{ id: string; key: string }>(admin, '/api/v1/admin/api-keys', { name });
+
+  const planId = await plan();
+  const mainEsim = await esim(user);
+  const ids: Record<string, string> = {
+    plan: planId,
+    planPatch: await plan(),
+    esim: mainEsim.id,
+    esimDelete: (await esim(user)).id,
+    esimStatus: (await esim(user)).id,
+    pack: await pack(user, planId, mainEsim.id),
+    packActivate: await pack(user, planId, mainEsim.id),
+    packCancel: await pack(user, planId),
+    user: user.id,
+    userPatch: (await registerUser(app)).id,
+    userDelete: (await registerUser(app)).id,
+    apiKeyRevoke: (await key('fuzz revoke')).id,
+  };
+  const apiKey = (await key('fuzz feed')).key;
+
+  const otherEsim = await esim(other);
+  const otherIds: Record<string, string> = {
+    esim: otherEsim.id,
+    pack: await pack(other, planId, otherEsim.id),
+  };
+  for (const [s, into] of [
+    [user, ids],
+    [other, otherIds],
+  ] as const) {
+    await notificationsRepo.insertOnce(db, {
+      userId: s.id,
+      type: 'usage_50',
+      packId: into.pack ?? null,
+      esimId: null,
+      message: 'fuzz notification',
+      at: Date.now(),
+    });
+    const list = await ok<{ items: { id: string }[] }>(app, {
+      method: 'GET',
+      url: '/api/v1/notifications',
+      headers: s.headers,
+    });
+    const first = list.items[0];
+    if (!first) throw new Error('fixture notification missing');
+    into.notification = first.id;
+  }
+  return {
+    admin,
+    user,
+    other,
+    pwUser,
+    loginUser,
+    tokenUser,
+    refreshUser,
+    apiKey,
+    ids,
+    otherIds,
+    iccid: mainEsim.iccid,
+  };
+}
+
+/** Which fixture id a path `{id}` of the operation takes (own), and whose id must be a 404 (other). */
+export function pathIds(op: Operation, fx: Fixtures): { own: string; other?: string } {
+  const special: Record<string, string> = {
+    'PATCH /api/v1/admin/plans/{id}': 'planPatch',
+    'POST /api/v1/packs/{id}/activate': 'packActivate',
+    'POST /api/v1/packs/{id}/cancel': 'packCancel',
+    'DELETE /api/v1/esims/{id}': 'esimDelete',
+    'POST /api/v1/admin/esims/{id}/status': 'esimStatus',
+    'DELETE /api/v1/admin/api-keys/{id}': 'apiKeyRevoke',
+    'PATCH /api/v1/admin/users/{id}': 'userPatch',
+    'DELETE /api/v1/admin/users/{id}': 'userDelete',
+  };
+  const byResource: Record<string, string> = {
+    plans: 'plan',
+    packs: 'pack',
+    esims: 'esim',
+    notifications: 'notification',
+    users: 'user',
+  };
+  const m = /\/([a-z-]+)\/\{id\}/.exec(op.path);
+  const name = special[op.key] ?? (m?.[1] ? byResource[m[1]] : undefined);
+  const own = name ? fx.ids[name] : undefined;
+  if (!name || !own)
+    throw new Error(`the fuzz fixtures have no id for ${op.key}: add one in test/fuzz/fixtures.ts`);
+  // only a user's own resources are private; plans are public and admin routes see everyone's rows
+  const other = op.credentials === 'user' ? fx.otherIds[name] : undefined;
+  return { own, other };
+}
