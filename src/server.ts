@@ -81,26 +81,41 @@ async function main(): Promise<void> {
     if (config.WEB_CONCURRENCY <= 1) return serve(config, true);
     // worker index by cluster id: a restarted worker keeps its index (index 0 runs the jobs)
     const indexOf = new Map<number, number>();
-    const fork = (index: number) => indexOf.set(cluster.fork({ KSWIFI_WORKER: String(index) }).id, index);
+    const bornAt = new Map<number, number>();
+    const fork = (index: number) => {
+      const worker = cluster.fork({ KSWIFI_WORKER: String(index) });
+      indexOf.set(worker.id, index);
+      bornAt.set(worker.id, Date.now());
+    };
     for (let i = 0; i < config.WEB_CONCURRENCY; i++) fork(i);
     let stopping = false;
     let exitCode = 0;
     const stop = () => {
       stopping = true;
-      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+      const workers = Object.values(cluster.workers ?? {});
+      if (workers.length === 0) process.exit(exitCode); // all of them were between a death and a restart
+      for (const w of workers) w?.process.kill('SIGTERM');
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
-    cluster.on('exit', (worker, code) => {
+    cluster.on('exit', (worker, code, signal) => {
+      const index = indexOf.get(worker.id) ?? 0;
+      const lived = Date.now() - (bornAt.get(worker.id) ?? 0);
+      indexOf.delete(worker.id);
+      bornAt.delete(worker.id);
       if (stopping) {
         // a worker that failed to drain (its grace timeout) makes the whole stop fail, as without cluster
         if (code !== 0) exitCode = 1;
         if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode);
         return;
       }
-      console.error(`worker ${worker.process.pid} exited with ${code}; restarting`);
-      fork(indexOf.get(worker.id) ?? 0);
-      indexOf.delete(worker.id);
+      // a worker that dies (an unexpected error, the OOM killer) is replaced under the same index; one
+      // that dies right after starting is replaced after a pause, so a crash loop does not spin the CPU
+      const pause = lived < 5000 ? 1000 : 0;
+      console.error(`worker ${worker.process.pid} exited with ${code ?? signal}; restarting`);
+      setTimeout(() => {
+        if (!stopping) fork(index);
+      }, pause);
     });
     return;
   }

@@ -27,8 +27,63 @@ function badText(code: string | undefined): DbProblem | undefined {
   return undefined;
 }
 
+/**
+ * The database is gone or refuses connections for now (a restart, a failover, pg_terminate_backend, a
+ * network cut): PostgreSQL's admin/crash shutdown and cannot-connect-now (57P01-03), too many connections
+ * (53300), the connection-exception class (08xxx), the socket errors, and pg's and Kysely's own messages
+ * for a client whose connection died. The failed transaction did not commit, or its outcome is unknown
+ * (a lost COMMIT): the client retries, and writes are idempotent (event_id, Idempotency-Key).
+ */
+const UNAVAILABLE_CODES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated unexpectedly',
+  'Connection terminated due to connection timeout',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+  'Client was closed and is not queryable',
+];
+
+function isConnectionLoss(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 3) return false;
+  const code = codeOf(err);
+  if (code && UNAVAILABLE_CODES.has(code)) return true;
+  const message = (err as { message?: unknown }).message;
+  if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((m) => message.includes(m))) return true;
+  // a connect to several addresses fails with an AggregateError; wrapped errors carry a cause
+  const inner = (err as { errors?: unknown }).errors;
+  if (Array.isArray(inner) && inner.some((e) => isConnectionLoss(e, depth + 1))) return true;
+  return isConnectionLoss((err as { cause?: unknown }).cause, depth + 1);
+}
+
+/** The database cannot be reached right now: 503 with Retry-After, never a 500. */
+export function databaseUnavailable(err: unknown): DbProblem | undefined {
+  if (!isConnectionLoss(err)) return undefined;
+  return {
+    status: 503,
+    code: 'DATABASE_UNAVAILABLE',
+    detail: 'The database is briefly unavailable; retry the request in a few seconds',
+    headers: { 'retry-after': '2' },
+  };
+}
+
 /** The problem for a database error, or undefined when it is unexpected (a 500). */
 export function classifyDbError(err: unknown): DbProblem | undefined {
   const code = codeOf(err);
-  return badText(code);
+  return badText(code) ?? databaseUnavailable(err);
 }

@@ -120,7 +120,19 @@ function openPostgres(url: string, opts: DatabaseOptions): DatabaseHandle {
     idleTimeoutMillis: 30000,
     keepAlive: true,
   });
-  // an idle client losing its connection must not crash the process; the pool replaces it
+  // A client losing its connection (a restart, a failover, pg_terminate_backend) emits 'error'. An idle
+  // one is the pool's: it drops the client and re-emits on the pool. A checked-out one has no listener
+  // but ours (the pool removes its own on checkout), and an 'error' event without a listener is an
+  // uncaught exception that would end the process. Every client gets a listener for its whole life; the
+  // query in flight fails on its own (a 503), and the pool discards the broken client on release.
+  const busy = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => busy.add(client));
+  pool.on('release', (_err, client) => busy.delete(client));
+  pool.on('connect', (client) => {
+    client.on('error', (err) => {
+      if (busy.has(client)) opts.onPoolError?.(err); // an idle client's error is logged by the pool's
+    });
+  });
   pool.on('error', (err) => opts.onPoolError?.(err));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
@@ -153,6 +165,9 @@ const RETRYABLE_PG = new Set(['40001', '40P01']); // serialization failure, dead
 /**
  * Runs `fn` in one transaction; everything it writes commits together or not at all. Retries a few times
  * on PostgreSQL serialization failures and deadlocks, and on SQLite BUSY (another process holds the lock).
+ * A transaction whose connection died (a database restart, pg_terminate_backend) is never retried here:
+ * when the COMMIT itself was lost, whether it applied is unknown, and running `fn` again could apply it
+ * twice. It fails (a 503 with Retry-After, see db/errors.ts) and the client retries its idempotent request.
  */
 export async function transaction<T>(db: Executor, fn: (tx: Tx) => Promise<T>): Promise<T> {
   if (db.isTransaction) return fn(db as Tx);

@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics on /metrics: process defaults, an HTTP duration histogram by route template and
- * status, the database pool, and counters other modules increment (usage records ingested). One registry
- * per app instance so tests can build many apps. Guarded by METRICS_TOKEN when it is set.
+ * status, the database pool, the rate-limit store's health, and counters other modules increment (usage
+ * records ingested). One registry per app instance so tests can build many apps. Guarded by METRICS_TOKEN
+ * when it is set.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -50,6 +51,18 @@ export const metricsPlugin = fp(
         this.set({ state: 'idle' }, p.idle);
         this.set({ state: 'waiting' }, p.waiting);
         this.set({ state: 'max' }, p.max);
+      },
+    });
+    // 1 while the rate-limit store answers; Redis at 0 means the limits fail open (not enforced)
+    new Gauge({
+      name: 'rate_limit_store_up',
+      help: 'Whether the rate-limit store answers (1) or not (0: limits fail open), by store',
+      labelNames: ['store'] as const,
+      registers: [registry],
+      collect() {
+        const state = app.hasDecorator('rateLimitStore') ? app.rateLimitStore() : 'off';
+        if (state === 'off') this.set({ store: 'memory' }, 1);
+        else this.set({ store: 'redis' }, state === 'ok' ? 1 : 0);
       },
     });
     app.decorate('metrics', { registry, usageRecords });

@@ -12,10 +12,18 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '../config.js';
 import { tooManyRequests } from '../errors.js';
 
+/**
+ * The rate-limit store: `off` in memory (no REDIS_URL, always there), `ok` when Redis answers, `degraded`
+ * while it does not (the limits then fail open: requests are served unlimited, with an error log).
+ */
+export type RateLimitStoreState = 'ok' | 'degraded' | 'off';
+
 declare module 'fastify' {
   interface FastifyInstance {
     /** The strict per-IP limit: one budget shared by register, login, token and refresh. */
     authRateLimit: onRequestAsyncHookHandler;
+    /** The shared store's health, for /ready and the metrics. */
+    rateLimitStore: () => RateLimitStoreState;
   }
 }
 
@@ -35,7 +43,20 @@ export const rateLimitPlugin = fp(
         lazyConnect: false,
       });
       redis.on('error', (err) => app.log.warn({ err: err.message }, 'redis rate-limit store error'));
+      // 'ready' is the only state in which commands are sent (no offline queue): anything else fails open
+      let down = false;
+      let closing = false;
+      redis.on('ready', () => {
+        if (down) app.log.info('redis rate-limit store back; limits enforced again');
+        down = false;
+      });
+      redis.on('close', () => {
+        if (!down && !closing)
+          app.log.error('redis rate-limit store unreachable; rate limits are NOT enforced');
+        down = true;
+      });
       app.addHook('onClose', async () => {
+        closing = true;
         await redis?.quit().catch(() => undefined);
         redis?.disconnect(); // also ends the reconnect loop when the server was unreachable (quit fails)
       });
@@ -44,6 +65,11 @@ export const rateLimitPlugin = fp(
         () => undefined,
       );
     }
+    const store = redis;
+    app.decorate('rateLimitStore', (): RateLimitStoreState => {
+      if (!store) return 'off';
+      return store.status === 'ready' ? 'ok' : 'degraded';
+    });
     const windowMs = config.RATE_LIMIT_WINDOW_S * 1000;
     await app.register(rateLimit, {
       global: false, // the general limit is the root hook below

@@ -17,7 +17,7 @@ forEachDialect('http: health and readiness', ({ env }) => {
   test('when the database answers, then /ready answers 200 ready', async () => {
     const res = await env().app.inject({ method: 'GET', url: '/ready' });
     assert.equal(res.statusCode, 200);
-    assert.deepEqual(res.json(), { status: 'ready', database: 'ok' });
+    assert.deepEqual(res.json(), { status: 'ready', database: 'ok', rate_limit_store: 'off' });
   });
 });
 
