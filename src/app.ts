@@ -10,8 +10,10 @@ import type { DestinationStream } from 'pino';
 import { jwtSecretOf, type Config } from './config.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type DatabaseHandle } from './db/index.js';
+import { onUnreadableRow } from './db/readable.js';
 import { Problem } from './http/schemas.js';
 import { cachingSerializerFactory } from './http/serializer.js';
+import { strictValidatorFactory } from './http/validator.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger } from './logger.js';
 import { Activity } from './modules/activity/service.js';
@@ -36,7 +38,7 @@ import { User } from './modules/users/model.js';
 import { usersRoutes } from './modules/users/routes.js';
 import { authPlugin } from './plugins/auth.js';
 import { docsPlugin } from './plugins/docs.js';
-import { errorsPlugin } from './plugins/errors.js';
+import { errorsPlugin, frameworkErrorHandler } from './plugins/errors.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { securityHeadersPlugin } from './plugins/security-headers.js';
@@ -82,6 +84,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       onPoolError: (err) => logger.warn({ err: err.message }, 'database pool error'),
     });
 
+  onUnreadableRow(({ id, column }) =>
+    logger.error({ row_id: id, column }, 'a stored row cannot be read and was left out of a list'),
+  );
+
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // one access line per request is written by the onResponse hook below (with route and latency)
@@ -93,10 +99,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    schemaController: { compilersFactory: { buildSerializer: cachingSerializerFactory() } },
-    ajv: {
-      customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true },
+    schemaController: {
+      compilersFactory: {
+        buildSerializer: cachingSerializerFactory(),
+        buildValidator: strictValidatorFactory() as never,
+      },
     },
+    // a path Fastify cannot route (bad %-encoding, a parameter over maxParamLength) is answered as a
+    // problem like every other error, not with Fastify's own JSON
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
   // JSON in (API.md): without this, Fastify's built-in text/plain parser turns a wrong content type into
   // a confusing validation error instead of 415

@@ -5,7 +5,10 @@ import { UUID_PATTERN } from '../lib/ids.js';
 
 export const Id = Type.String({ pattern: UUID_PATTERN, description: 'UUIDv7' });
 export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
-export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 UTC' });
+export const Timestamp = Type.String({ format: 'date-time', maxLength: 40, description: 'ISO 8601 UTC' });
+/** A client-given instant (query filters): the same shape, with what the bound means. */
+export const TimestampParam = (description: string) =>
+  Type.String({ format: 'date-time', maxLength: 40, description });
 export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 

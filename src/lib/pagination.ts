@@ -3,6 +3,7 @@
  * cannot reorder or repeat items). The cursor is the last id of a page, base64url-wrapped so clients
  * treat it as opaque.
  */
+import { readableRows } from '../db/readable.js';
 import { badRequest } from '../errors.js';
 
 export const DEFAULT_LIMIT = 50;
@@ -32,10 +33,13 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   return id;
 }
 
-/** Rows fetched with `limit + 1` → a page, with the cursor set only when more rows exist. */
+/**
+ * Rows fetched with `limit + 1` → a page, with the cursor set only when more rows exist. A row that cannot
+ * be represented is left out (and reported), so one bad row never takes the whole list down.
+ */
 export function toPage<R extends { id: string }, T>(rows: R[], limit: number, map: (r: R) => T): Page<T> {
   const more = rows.length > limit;
   const kept = more ? rows.slice(0, limit) : rows;
   const last = kept[kept.length - 1];
-  return { items: kept.map(map), next_cursor: more && last ? encodeCursor(last.id) : null };
+  return { items: readableRows(kept).map(map), next_cursor: more && last ? encodeCursor(last.id) : null };
 }

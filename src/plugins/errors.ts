@@ -15,7 +15,9 @@ const TITLES: Record<number, string> = {
   405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
@@ -82,41 +84,71 @@ export function sendProblem(
     });
 }
 
-function classify(err: FastifyError): {
+type Classified = {
   status: number;
   code: string;
   detail: string;
   errors?: FieldError[];
   headers?: Record<string, string>;
-} {
+};
+
+/** Fastify's own errors (parsing, routing) with the stable code and plain words a client gets. */
+const FRAMEWORK: Record<string, Classified> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    code: 'BODY_TOO_LARGE',
+    detail: 'The request body is too large',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    detail: 'This route does not accept that content type (JSON routes take application/json)',
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    status: 400,
+    code: 'MALFORMED_JSON',
+    detail: 'The body is not valid JSON',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'MALFORMED_JSON', detail: 'The body is not valid JSON' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: 'BAD_CONTENT_LENGTH',
+    detail: 'Content-Length does not match the body',
+  },
+  FST_ERR_BAD_URL: { status: 400, code: 'BAD_URL', detail: 'The address is not validly encoded' },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    code: 'PATH_PARAMETER_TOO_LONG',
+    detail: 'A value in the address is too long',
+  },
+  FST_ERR_INVALID_URL: { status: 400, code: 'BAD_URL', detail: 'The address is not valid' },
+  FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: 'BAD_REQUEST', detail: 'The request could not be routed' },
+};
+
+function classify(err: FastifyError): Classified {
   if (err.validation) {
     const errors = fieldErrors(err.validation as AjvIssue[], err.validationContext ?? 'body');
     return { status: 400, code: 'VALIDATION_FAILED', detail: 'The request is invalid', errors };
   }
-  switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { status: 413, code: 'BODY_TOO_LARGE', detail: 'The request body is too large' };
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return {
-        status: 415,
-        code: 'UNSUPPORTED_MEDIA_TYPE',
-        detail: 'This route does not accept that content type (JSON routes take application/json)',
-      };
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { status: 400, code: 'MALFORMED_JSON', detail: 'The body is not valid JSON' };
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return { status: 400, code: 'BAD_CONTENT_LENGTH', detail: 'Content-Length does not match the body' };
-  }
+  const known = err.code ? FRAMEWORK[err.code] : undefined;
+  if (known) return known;
   if (err instanceof SyntaxError)
     return { status: 400, code: 'MALFORMED_JSON', detail: 'The body is not valid JSON' };
   const db = classifyDbError(err);
   if (db) return db;
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    return { status, code: err.code ?? 'BAD_REQUEST', detail: err.message };
+    // another framework 4xx: a stable code of ours, never Fastify's internal one
+    const code = err.code && !err.code.startsWith('FST_') ? err.code : 'BAD_REQUEST';
+    return { status, code, detail: err.message };
   }
   return { status: 500, code: 'INTERNAL', detail: 'An unexpected error occurred' };
+}
+
+/** Fastify's `frameworkErrors` option: routing errors raised before any hook, as problems too. */
+export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const p = classify(err);
+  void sendProblem(request, reply, p.status, p.code, p.detail);
 }
 
 export const errorsPlugin = fp(async (app: FastifyInstance) => {

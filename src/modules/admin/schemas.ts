@@ -1,6 +1,6 @@
 /** TypeBox schemas of the admin routes: queries and bodies (closed, bounded) and the answers. */
 import { Type, type Static } from 'typebox';
-import { Id, ListQuery, NullableTimestamp, Timestamp } from '../../http/schemas.js';
+import { Id, ListQuery, NullableTimestamp, Timestamp, TimestampParam } from '../../http/schemas.js';
 import { ICCID_PATTERN } from '../../lib/iccid.js';
 import { ESIM_STATUSES } from '../esims/lifecycle.js';
 import { PACK_STATUSES } from '../packs/model.js';
@@ -114,8 +114,8 @@ export const ActivityListQuery = Type.Object(
     user_id: Type.Optional(Id),
     actor_id: Type.Optional(Id),
     action: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9_.-]+$' })),
-    from: Type.Optional(Type.String({ format: 'date-time', description: 'inclusive' })),
-    to: Type.Optional(Type.String({ format: 'date-time', description: 'exclusive' })),
+    from: Type.Optional(TimestampParam('inclusive')),
+    to: Type.Optional(TimestampParam('exclusive')),
     ...ListQuery,
   },
   { additionalProperties: false },

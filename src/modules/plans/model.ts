@@ -30,7 +30,8 @@ export const PlanCodeField = Type.String({
   description: 'unique catalogue code: 2 to 64 of A-Z, 0-9, _ and -, starting with a letter or digit',
 });
 export const PackNameField = Type.String({ minLength: 1, maxLength: 200 });
-export const DescriptionField = Type.String({ maxLength: 2000 });
+/** The one text that may hold line breaks (see http/validator.ts: other text refuses control characters). */
+export const DescriptionField = Type.String({ maxLength: 2000, 'x-multiline': true });
 export const DataBytesField = Type.Integer({ minimum: 1, maximum: MAX_DATA_BYTES, description: 'bytes' });
 export const ValidityDaysField = Type.Integer({
   minimum: 1,

@@ -33,9 +33,12 @@ export function toUserView(u: UserRow): UserView {
   };
 }
 
-/** Emails compare case-insensitively: stored trimmed and lower-cased, with a unique index on lower(email). */
+/**
+ * Emails compare case-insensitively: stored trimmed, in Unicode NFC and lower-cased, with a unique index on
+ * lower(email). Every path that takes an email (register, login, token, admin) goes through here.
+ */
 export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return email.trim().normalize('NFC').toLowerCase();
 }
 
 export const EmailField = Type.String({
