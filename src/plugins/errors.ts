@@ -159,7 +159,9 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     }
     const p = classify(err);
     if (p.headers) reply.headers(p.headers);
-    if (p.status >= 500) request.log.error({ err }, 'unhandled error');
+    // a database outage is expected and already visible in /ready: one short line per request, no stack
+    if (p.code === 'DATABASE_UNAVAILABLE') request.log.warn({ err: err.message }, 'database unavailable');
+    else if (p.status >= 500) request.log.error({ err }, 'unhandled error');
     if (p.status === 401) reply.header('www-authenticate', 'Bearer');
     return sendProblem(request, reply, p.status, p.code, p.detail, p.errors);
   });
