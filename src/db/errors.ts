@@ -27,6 +27,34 @@ function badText(code: string | undefined): DbProblem | undefined {
   return undefined;
 }
 
+/** A constraint or column name the detail may quote: an identifier (or table.column), never SQL text. */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
+
+function named(name: unknown): string | undefined {
+  return typeof name === 'string' && IDENTIFIER.test(name) ? name : undefined;
+}
+
+/**
+ * A value the schema's rules refuse (CHECK: PostgreSQL 23514, SQLITE_CONSTRAINT_CHECK; NOT NULL: 23502,
+ * SQLITE_CONSTRAINT_NOTNULL): the request asked for something the data may not hold, a 422 naming the
+ * rule when it is known. pg gives the constraint (or table and column); SQLite says
+ * "CHECK constraint failed: <name>" / "NOT NULL constraint failed: <table>.<column>".
+ */
+function constraintViolated(err: unknown, code: string | undefined): DbProblem | undefined {
+  const check = code === '23514' || code === 'SQLITE_CONSTRAINT_CHECK';
+  const notNull = code === '23502' || code === 'SQLITE_CONSTRAINT_NOTNULL';
+  if (!check && !notNull) return undefined;
+  const e = err as { constraint?: unknown; table?: unknown; column?: unknown; message?: unknown };
+  const fromMessage =
+    typeof e.message === 'string' ? /constraint failed: (.+)$/.exec(e.message)?.[1] : undefined;
+  const pgColumn = named(e.table) && named(e.column) ? `${String(e.table)}.${String(e.column)}` : undefined;
+  const name = check ? (named(e.constraint) ?? named(fromMessage)) : (named(pgColumn) ?? named(fromMessage));
+  const detail = check
+    ? `The database refused a value that breaks one of its rules${name ? ` (${name})` : ''}`
+    : `The database refused to leave a required value empty${name ? ` (${name})` : ''}`;
+  return { status: 422, code: 'CONSTRAINT_VIOLATED', detail };
+}
+
 /**
  * The database is gone or refuses connections for now (a restart, a failover, pg_terminate_backend, a
  * network cut): PostgreSQL's admin/crash shutdown and cannot-connect-now (57P01-03), too many connections
@@ -85,5 +113,5 @@ export function databaseUnavailable(err: unknown): DbProblem | undefined {
 /** The problem for a database error, or undefined when it is unexpected (a 500). */
 export function classifyDbError(err: unknown): DbProblem | undefined {
   const code = codeOf(err);
-  return badText(code) ?? databaseUnavailable(err);
+  return badText(code) ?? constraintViolated(err, code) ?? databaseUnavailable(err);
 }
