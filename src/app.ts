@@ -11,38 +11,28 @@ import { jwtSecretOf, type Config } from './config.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type DatabaseHandle } from './db/index.js';
 import { onUnreadableRow } from './db/readable.js';
-import { Problem } from './http/schemas.js';
 import { cachingSerializerFactory } from './http/serializer.js';
 import { strictValidatorFactory } from './http/validator.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger } from './logger.js';
-import { Activity } from './modules/activity/service.js';
-import { adminRoutes } from './modules/admin/routes.js';
-import { apiKeysRoutes } from './modules/api-keys/routes.js';
-import { ApiKey } from './modules/api-keys/schemas.js';
-import { authRoutes } from './modules/auth/routes.js';
-import { esimAdminRoutes } from './modules/esims/admin.routes.js';
-import { Esim, EsimCreated, EsimEvent } from './modules/esims/model.js';
-import { esimsRoutes } from './modules/esims/routes.js';
-import { Notification } from './modules/notifications/model.js';
-import { notificationsRoutes } from './modules/notifications/routes.js';
-import { Pack } from './modules/packs/model.js';
-import { packsRoutes } from './modules/packs/routes.js';
-import { CountryCode, CurrencyCode, Plan } from './modules/plans/model.js';
-import { adminPlansRoutes, plansRoutes } from './modules/plans/routes.js';
-import { TokensSchema } from './modules/auth/schemas.js';
-import { systemRoutes } from './modules/system/routes.js';
-import { packUsageRoutes, usageRoutes } from './modules/usage/routes.js';
-import { UsageBucket, UsageRecord } from './modules/usage/schemas.js';
-import { User } from './modules/users/model.js';
-import { usersRoutes } from './modules/users/routes.js';
+import { Problem } from './http/schemas.js';
+import { activityModule } from './modules/activity/index.js';
+import { apiKeysModule } from './modules/api-keys/index.js';
+import { authModule } from './modules/auth/index.js';
+import { esimsModule } from './modules/esims/index.js';
+import { notificationsModule } from './modules/notifications/index.js';
+import { packsModule } from './modules/packs/index.js';
+import { plansModule } from './modules/plans/index.js';
+import { systemModule } from './modules/system/index.js';
+import { usageModule } from './modules/usage/index.js';
+import { usersModule } from './modules/users/index.js';
 import { authPlugin } from './plugins/auth.js';
 import { docsPlugin } from './plugins/docs.js';
 import { errorsPlugin, frameworkErrorHandler } from './plugins/errors.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { securityHeadersPlugin } from './plugins/security-headers.js';
-import { createServices } from './services.js';
+import type { Services } from './services.js';
 import { VERSION } from './version.js';
 
 export interface AppDeps {
@@ -54,25 +44,6 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** Shared named schemas: added once, referenced with ref(), named in the OpenAPI document. */
-const SHARED_SCHEMAS = [
-  Problem,
-  User,
-  TokensSchema,
-  Activity,
-  ApiKey,
-  UsageRecord,
-  UsageBucket,
-  Esim,
-  EsimCreated,
-  EsimEvent,
-  CurrencyCode,
-  CountryCode,
-  Plan,
-  Pack,
-  Notification,
-];
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const logger = createLogger(config, deps.logStream);
@@ -140,7 +111,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     );
   });
 
-  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  app.addSchema(Problem);
   await app.register(errorsPlugin);
   await app.register(securityHeadersPlugin);
   const origins = config.CORS_ORIGINS.split(',')
@@ -163,26 +134,18 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(docsPlugin, { version: VERSION });
   await app.register(metricsPlugin, { ctx });
 
-  const services = createServices(ctx, (claims, ttlS) => app.jwt.sign(claims, { expiresIn: ttlS }));
-  app.decorate('services', services);
-
-  await app.register(systemRoutes);
-  await app.register(
-    async (api) => {
-      await api.register(authRoutes, { prefix: '/auth' });
-      await api.register(usersRoutes, { prefix: '/users' });
-      await api.register(plansRoutes, { prefix: '/plans' });
-      await api.register(adminPlansRoutes, { prefix: '/admin' });
-      await api.register(packsRoutes, { prefix: '/packs' });
-      await api.register(notificationsRoutes, { prefix: '/notifications' });
-      await api.register(esimsRoutes, { prefix: '/esims' });
-      await api.register(esimAdminRoutes, { prefix: '/admin' });
-      await api.register(usageRoutes, { prefix: '/usage' });
-      await api.register(packUsageRoutes);
-      await api.register(apiKeysRoutes, { prefix: '/admin' });
-      await api.register(adminRoutes, { prefix: '/admin' });
-    },
-    { prefix: '/api/v1' },
-  );
+  // the domains, each one plugin that adds its schemas, builds its service and mounts its routes
+  // (docs/architecture.md); in dependency order
+  app.decorate('services', {} as Services);
+  await app.register(activityModule);
+  await app.register(authModule);
+  await app.register(plansModule);
+  await app.register(packsModule);
+  await app.register(usersModule);
+  await app.register(esimsModule);
+  await app.register(notificationsModule);
+  await app.register(usageModule);
+  await app.register(apiKeysModule);
+  await app.register(systemModule);
   return app as unknown as FastifyInstance;
 }

@@ -1,13 +1,11 @@
 /** `seed-demo`: the demo catalogue and account (see modules/admin/demo.ts), through the app's own services. */
-import type { FastifyBaseLogger } from 'fastify';
-import pino from 'pino';
+import { buildApp } from '../app.js';
 import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/index.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { systemClock } from '../lib/clock.js';
 import { randomToken } from '../lib/secrets.js';
 import { DEMO_EMAIL, DEMO_PLANS, seedDemo } from '../modules/admin/demo.js';
-import { createServices } from '../services.js';
 
 export const SEED_DEMO_USAGE = `seed-demo [--password <8-128 characters>]
 
@@ -25,19 +23,10 @@ export async function runSeedDemo(
   if (password.length < 8 || password.length > 128)
     throw new RangeError('the password must be 8 to 128 characters');
   await migrateToLatest(database.db);
-  const services = createServices(
-    {
-      config,
-      database,
-      db: database.db,
-      dialect: database.dialect,
-      clock: systemClock,
-      log: pino({ level: 'warn' }) as unknown as FastifyBaseLogger,
-    },
-    () => {
-      throw new Error('the CLI signs no tokens');
-    },
-  );
+  // the app's own service graph, built by its modules, on the CLI's database (no server is started)
+  const app = await buildApp({ ...config, LOG_LEVEL: 'warn' }, { database });
+  await app.ready();
+  const { services } = app;
   const r = await seedDemo(
     {
       db: database.db,
@@ -48,7 +37,7 @@ export async function runSeedDemo(
       esims: services.esims,
     },
     password,
-  );
+  ).finally(() => app.close());
   return [
     `plans: ${r.plans.inserted} added, ${r.plans.updated} refreshed`,
     `demo user: ${r.user.email} (${r.userCreated ? 'created' : 'already there, password reset'})`,

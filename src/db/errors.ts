@@ -15,13 +15,24 @@ function codeOf(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** Text the database cannot store (PostgreSQL refuses NUL in text: 22021, 22P05). */
-function badText(code: string | undefined): DbProblem | undefined {
+/**
+ * A value of the wrong kind for its column: PostgreSQL refuses NUL in text (22021, 22P05), text or a
+ * fraction in an integer column (22P02) and a number out of the column's range (22003). The validator
+ * stops all of these first; this is the second line.
+ */
+function badValue(code: string | undefined): DbProblem | undefined {
   if (code === '22021' || code === '22P05') {
     return {
       status: 400,
       code: 'INVALID_TEXT',
       detail: 'A text value contains characters that cannot be stored',
+    };
+  }
+  if (code === '22P02' || code === '22003') {
+    return {
+      status: 422,
+      code: 'CONSTRAINT_VIOLATED',
+      detail: 'The database refused a value of the wrong kind',
     };
   }
   return undefined;
@@ -113,5 +124,5 @@ export function databaseUnavailable(err: unknown): DbProblem | undefined {
 /** The problem for a database error, or undefined when it is unexpected (a 500). */
 export function classifyDbError(err: unknown): DbProblem | undefined {
   const code = codeOf(err);
-  return badText(code) ?? constraintViolated(err, code) ?? databaseUnavailable(err);
+  return badValue(code) ?? constraintViolated(err, code) ?? databaseUnavailable(err);
 }

@@ -161,6 +161,9 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     if (p.headers) reply.headers(p.headers);
     // a database outage is expected and already visible in /ready: one short line per request, no stack
     if (p.code === 'DATABASE_UNAVAILABLE') request.log.warn({ err: err.message }, 'database unavailable');
+    // the validator should have stopped it: worth a look, but the client's answer is already right
+    else if (p.code === 'CONSTRAINT_VIOLATED')
+      request.log.warn({ err: err.message }, 'database refused a value');
     else if (p.status >= 500) request.log.error({ err }, 'unhandled error');
     if (p.status === 401) reply.header('www-authenticate', 'Bearer');
     return sendProblem(request, reply, p.status, p.code, p.detail, p.errors);

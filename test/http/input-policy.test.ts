@@ -7,7 +7,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { coerceText, withInputPolicy } from '../../src/http/validator.js';
-import { adminSession, forEachDialect, problemOf, registerUser, type Session } from '../helper.js';
+import {
+  adminSession,
+  forEachDialect,
+  problemOf,
+  registerUser,
+  type InjectOptions,
+  type Session,
+} from '../helper.js';
 
 test('query and path text becomes a number only from a plain decimal integer', () => {
   const int = new Set(['integer']);
@@ -65,7 +72,7 @@ forEachDialect('input policy', ({ env }) => {
     countries: ['DE'],
   };
 
-  const expect400 = async (opts: Parameters<ReturnType<typeof env>['app']['inject']>[0], field?: string) => {
+  const expect400 = async (opts: InjectOptions, field?: string) => {
     const res = await env().app.inject(opts);
     assert.equal(res.statusCode, 400, res.body);
     const p = problemOf(res);

@@ -11,6 +11,7 @@ export const adminOversightRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { adminOversight } = app.services;
   const tags = ['admin'];
   const security = [{ bearerAuth: [] }];
+  app.addHook('onRequest', app.requireAdmin);
 
   app.get(
     '/packs',

@@ -5,9 +5,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems } from '../../http/schemas.js';
-import { adminOversightRoutes } from './oversight.routes.js';
 import { Stats, SystemHealth } from './schemas.js';
-import { adminUsersRoutes } from './users.routes.js';
 
 export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { adminStats, adminSystem } = app.services;
@@ -19,8 +17,6 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   adminSystem.start();
   app.addHook('onClose', async () => adminSystem.stop());
 
-  await app.register(adminUsersRoutes);
-  await app.register(adminOversightRoutes);
 
   app.get(
     '/stats',

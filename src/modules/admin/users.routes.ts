@@ -24,6 +24,7 @@ export const adminUsersRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { adminUsers, packs } = app.services;
   const tags = ['admin'];
   const security = [{ bearerAuth: [] }];
+  app.addHook('onRequest', app.requireAdmin);
 
   app.get(
     '/users',

@@ -1,0 +1,14 @@
+/** Notifications: what the service tells a user (usage thresholds, depletion, expiry). */
+import { defineModule } from '../module.js';
+import { Notification } from './model.js';
+import { notificationsRoutes } from './routes.js';
+import { NotificationsService } from './service.js';
+
+export const notificationsModule = defineModule({
+  name: 'notifications',
+  schemas: [Notification],
+  services: (app) => {
+    app.services.notifications = new NotificationsService(app.ctx.db, app.ctx.clock);
+  },
+  routes: [{ prefix: '/notifications', plugin: notificationsRoutes }],
+});

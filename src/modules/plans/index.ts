@@ -1,0 +1,16 @@
+/** The catalogue: plans anyone can browse, managed by operators. */
+import { defineModule } from '../module.js';
+import { CountryCode, CurrencyCode, Plan } from './model.js';
+import { adminPlansRoutes, plansRoutes } from './routes.js';
+import { PlansService } from './service.js';
+
+export const plansModule = defineModule({
+  name: 'plans',
+  after: ['activity'],
+  schemas: [CurrencyCode, CountryCode, Plan],
+  services: (app) => {
+    app.services.plans = new PlansService(app.ctx.db, app.ctx.clock, app.services.activity);
+  },
+  routes: [{ prefix: '/plans', plugin: plansRoutes }],
+  adminRoutes: [adminPlansRoutes],
+});

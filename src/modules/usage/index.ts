@@ -1,0 +1,20 @@
+/** Usage: the network feed's exactly-once ingestion and everyone's usage reads. */
+import { defineModule } from '../module.js';
+import { UsageEngine } from './engine.js';
+import { packUsageRoutes, usageRoutes } from './routes.js';
+import { UsageBucket, UsageRecord } from './schemas.js';
+import { UsageService } from './service.js';
+
+export const usageModule = defineModule({
+  name: 'usage',
+  schemas: [UsageRecord, UsageBucket],
+  services: (app) => {
+    const { db, dialect, clock } = app.ctx;
+    app.services.usage = new UsageService(db, clock);
+    app.services.usageEngine = new UsageEngine(db, dialect, clock);
+  },
+  routes: [
+    { prefix: '/usage', plugin: usageRoutes },
+    { prefix: '', plugin: packUsageRoutes },
+  ],
+});
