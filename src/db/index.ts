@@ -6,7 +6,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteQueryCompiler,
+  sql,
+  type SelectQueryNode,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
 import type { Database } from './types.js';
 
@@ -78,8 +87,28 @@ function withStatementCache(database: SQLite.Database): SQLite.Database {
   });
 }
 
+const ROW_LOCKS = new Set(['ForUpdate', 'ForNoKeyUpdate', 'ForShare', 'ForKeyShare', 'NoWait', 'SkipLocked']);
+
+/**
+ * Row locks are written once, dialect-blind, as Kysely's `.forUpdate()`. PostgreSQL takes them; SQLite has
+ * none and needs none (every transaction holds the database write lock from BEGIN IMMEDIATE), so its
+ * compiler leaves them out. No service or repository ever asks which database it is on to lock a row.
+ */
+class LockFreeSqliteCompiler extends SqliteQueryCompiler {
+  protected override visitSelectQuery(node: SelectQueryNode): void {
+    const mods = node.endModifiers;
+    if (!mods?.some((m) => m.modifier && ROW_LOCKS.has(m.modifier))) return super.visitSelectQuery(node);
+    const kept = mods.filter((m) => !(m.modifier && ROW_LOCKS.has(m.modifier)));
+    super.visitSelectQuery({ ...node, endModifiers: kept.length ? kept : undefined });
+  }
+}
+
 /** SQLite transactions take the write lock at BEGIN, so two writers never deadlock upgrading a read lock. */
 class ImmediateSqliteDialect extends SqliteDialect {
+  override createQueryCompiler() {
+    return new LockFreeSqliteCompiler();
+  }
+
   override createDriver() {
     const driver = super.createDriver();
     driver.beginTransaction = async (connection) => {
