@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { forEachDialect, problemOf, registerUser, uniqueEmail } from '../helper.js';
+import { forEachDialect, problemOf, registerUser, uniqueEmail } from '../../helper.js';
 
 const MAX_FAILURES = 3;
 const LOCK_S = 60;

@@ -1,11 +1,11 @@
 /**
- * /api/v1/auth: register, login and the OAuth2 token form, with their error cases from API.md.
+ * /api/v1/auth: register, login and the OAuth2 token form, with their error cases.
  * Sessions (refresh, logout), token tampering and login throttling have their own files.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { forEachDialect, problemOf, registerUser, uniqueEmail } from '../helper.js';
+import { forEachDialect, problemOf, registerUser, uniqueEmail } from '../../helper.js';
 
 const REGISTER = '/api/v1/auth/register';
 const LOGIN = '/api/v1/auth/login';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { InjectOptions } from 'fastify';
-import { adminSession, forEachDialect, problemOf, registerUser } from '../helper.js';
+import { adminSession, forEachDialect, problemOf, registerUser } from '../../helper.js';
 
 /** Every route of the admin slice, with a request that an admin could make successfully. */
 function adminRoutes(targetId: string): { name: string; req: InjectOptions; ok: number }[] {

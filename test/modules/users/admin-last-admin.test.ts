@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pg from 'pg';
-import type { Db } from '../../src/db/index.js';
-import { adminSession, forEachDialect, problemOf, type Session, type TestEnv } from '../helper.js';
+import type { Db } from '../../../src/db/index.js';
+import { adminSession, forEachDialect, problemOf, type Session, type TestEnv } from '../../helper.js';
 
 /**
  * Fires `race` while a separate PostgreSQL session holds the active admin rows, and releases them only once

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
-import { currentUser } from '../../src/plugins/auth.js';
-import { newId } from '../../src/lib/ids.js';
-import { adminSession, forEachDialect, problemOf, registerUser, testConfig } from '../helper.js';
+import { buildApp } from '../../../src/app.js';
+import { currentUser } from '../../../src/plugins/auth.js';
+import { newId } from '../../../src/lib/ids.js';
+import { adminSession, forEachDialect, problemOf, registerUser, testConfig } from '../../helper.js';
 
 const ME = '/api/v1/users/me';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import bcrypt from 'bcrypt';
-import { PasswordHasher } from '../../src/modules/auth/passwords.js';
+import { PasswordHasher } from '../../../src/modules/auth/passwords.js';
 
 const ROUNDS = 9; // ~30 ms per compare: measurable, still quick
 

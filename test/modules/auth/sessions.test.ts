@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { forEachDialect, problemOf, registerUser } from '../helper.js';
+import { forEachDialect, problemOf, registerUser } from '../../helper.js';
 
 const REFRESH = '/api/v1/auth/refresh';
 const LOGOUT = '/api/v1/auth/logout';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sha256 } from '../../src/lib/secrets.js';
-import { adminSession, forEachDialect, problemOf, registerUser } from '../helper.js';
-import { newIccid } from '../fixtures/usage.js';
+import { sha256 } from '../../../src/lib/secrets.js';
+import { adminSession, forEachDialect, problemOf, registerUser } from '../../helper.js';
+import { newIccid } from '../../fixtures/usage.js';
 
 const KEYS = '/api/v1/admin/api-keys';
 

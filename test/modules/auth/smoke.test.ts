@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { forEachDialect, problemOf, registerUser } from '../helper.js';
+import { forEachDialect, problemOf, registerUser } from '../../helper.js';
 
 forEachDialect('auth smoke', ({ env }) => {
   test('when a user registers, then the access token reads /users/me', async () => {

@@ -8,8 +8,8 @@ import {
   registerUser,
   uniqueEmail,
   type Session,
-} from '../helper.js';
-import { GB, MB, insertEsim, insertPack, insertUsage, insertUser } from './admin-fixtures.js';
+} from '../../helper.js';
+import { GB, MB, insertEsim, insertPack, insertUsage, insertUser } from '../admin-fixtures.js';
 
 interface Page {
   items: { id: string; email: string; full_name: string | null; status: string; role: string }[];

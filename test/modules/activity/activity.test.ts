@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { forEachDialect, problemOf, registerUser, type Session } from '../helper.js';
+import { forEachDialect, problemOf, registerUser, type Session } from '../../helper.js';
 
 const ACTIVITY = '/api/v1/users/me/activity';
 
