@@ -144,8 +144,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(usersModule);
   await app.register(esimsModule);
   await app.register(notificationsModule);
-  await app.register(usageModule);
   await app.register(apiKeysModule);
+  await app.register(usageModule);
   await app.register(systemModule);
   return app as unknown as FastifyInstance;
 }

@@ -7,6 +7,7 @@ import { UsageService } from './service.js';
 
 export const usageModule = defineModule({
   name: 'usage',
+  after: ['api-keys'],
   schemas: [UsageRecord, UsageBucket],
   services: (app) => {
     const { db, dialect, clock } = app.ctx;
