@@ -31,7 +31,7 @@ async function prepare(config: Config): Promise<void> {
         database.db,
         systemClock,
         new PasswordHasher(config.BCRYPT_ROUNDS),
-        new ActivityService(systemClock),
+        new ActivityService(database.db, systemClock),
       );
       const { created } = await users.ensureAdmin(config.ADMIN_EMAIL, config.ADMIN_PASSWORD, false);
       log.info({ email: config.ADMIN_EMAIL, created }, 'admin bootstrap');

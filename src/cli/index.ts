@@ -67,7 +67,7 @@ export const commands: Record<string, Command> = {
         database.db,
         systemClock,
         new PasswordHasher(config.BCRYPT_ROUNDS),
-        new ActivityService(systemClock),
+        new ActivityService(database.db, systemClock),
       );
       const { user, created } = await users.ensureAdmin(email, password, true);
       console.log(`${created ? 'created' : 'updated'} admin ${user.email} (${user.id})`);

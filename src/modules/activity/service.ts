@@ -2,13 +2,14 @@
  * The activity log: who did what to which object, from where. Every module records through `record`,
  * inside the same transaction as the change it describes, so the log never claims what did not happen.
  */
-import { Type, type Static } from 'typebox';
-import type { Executor } from '../../db/index.js';
+import type { Db, Executor } from '../../db/index.js';
 import type { ActivityRow } from '../../db/types.js';
-import { Id, Nullable, Timestamp } from '../../http/schemas.js';
-import { iso } from '../../lib/clock.js';
+import { badRequest } from '../../errors.js';
+import { iso, type Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
+import { activityRepo } from './repository.js';
+import type { ActivityView } from './schemas.js';
 
 export interface ActivityEntry {
   action: string;
@@ -27,22 +28,16 @@ export interface RequestMeta {
   userAgent: string | null;
 }
 
-export const Activity = Type.Object(
-  {
-    id: Id,
-    user_id: Nullable(Type.String()),
-    actor_id: Nullable(Type.String()),
-    action: Type.String(),
-    target_type: Nullable(Type.String()),
-    target_id: Nullable(Type.String()),
-    ip: Nullable(Type.String()),
-    user_agent: Nullable(Type.String()),
-    metadata: Nullable(Type.Record(Type.String(), Type.Unknown())),
-    created_at: Timestamp,
-  },
-  { $id: 'Activity' },
-);
-export type ActivityView = Static<typeof Activity>;
+export interface ActivitySearch {
+  userId?: string;
+  actorId?: string;
+  action?: string;
+  /** ISO 8601 instants: `from` inclusive, `to` exclusive. */
+  from?: string;
+  to?: string;
+  limit: number;
+  cursor?: string;
+}
 
 export function toActivityView(r: ActivityRow): ActivityView {
   return {
@@ -59,51 +54,51 @@ export function toActivityView(r: ActivityRow): ActivityView {
   };
 }
 
-export interface ActivityFilter {
-  userId?: string;
-  actorId?: string;
-  action?: string;
-  from?: number;
-  to?: number;
-  limit: number;
-  cursor?: string;
-}
-
 export class ActivityService {
-  constructor(private readonly clock: { now(): number }) {}
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
 
-  async record(db: Executor, e: ActivityEntry): Promise<void> {
-    const now = this.clock.now();
-    await db
-      .insertInto('activity')
-      .values({
-        id: newId(),
-        user_id: e.userId ?? null,
-        actor_id: e.actorId ?? null,
-        action: e.action,
-        target_type: e.targetType ?? null,
-        target_id: e.targetId ?? null,
-        ip: e.ip ?? null,
-        user_agent: e.userAgent ? e.userAgent.slice(0, 512) : null,
-        metadata: e.metadata ? JSON.stringify(e.metadata) : null,
-        created_at: now,
-      })
-      .execute();
+  /** Writes the entry through `tx`, the caller's transaction, so it commits with the change it reports. */
+  async record(tx: Executor, e: ActivityEntry): Promise<void> {
+    await activityRepo.insert(tx, {
+      id: newId(),
+      user_id: e.userId ?? null,
+      actor_id: e.actorId ?? null,
+      action: e.action,
+      target_type: e.targetType ?? null,
+      target_id: e.targetId ?? null,
+      ip: e.ip ?? null,
+      user_agent: e.userAgent ? e.userAgent.slice(0, 512) : null,
+      metadata: e.metadata ? JSON.stringify(e.metadata) : null,
+      created_at: this.clock.now(),
+    });
   }
 
-  async list(db: Executor, f: ActivityFilter): Promise<Page<ActivityView>> {
-    const after = decodeCursor(f.cursor);
-    let q = db.selectFrom('activity').selectAll();
-    if (f.userId) q = q.where('user_id', '=', f.userId);
-    if (f.actorId) q = q.where('actor_id', '=', f.actorId);
-    if (f.action) q = q.where('action', '=', f.action);
-    if (f.from !== undefined) q = q.where('created_at', '>=', f.from);
-    if (f.to !== undefined) q = q.where('created_at', '<', f.to);
-    if (after) q = q.where('id', '<', after);
-    const rows = await q
-      .orderBy('id', 'desc')
-      .limit(f.limit + 1)
-      .execute();
-    return toPage(rows, f.limit, toActivityView);
+  /** One user's own log, newest first. */
+  ofUser(userId: string, limit: number, cursor?: string): Promise<Page<ActivityView>> {
+    return this.search({ userId, limit, cursor });
+  }
+
+  /** Everyone's log, filtered; `from` must be before `to`. */
+  async search(s: ActivitySearch): Promise<Page<ActivityView>> {
+    const from = s.from === undefined ? undefined : Date.parse(s.from);
+    const to = s.to === undefined ? undefined : Date.parse(s.to);
+    if (from !== undefined && to !== undefined && from >= to) {
+      throw badRequest('INVALID_RANGE', '`from` must be before `to`', [
+        { field: 'querystring.from', message: 'must be before to' },
+      ]);
+    }
+    const rows = await activityRepo.list(this.db, {
+      userId: s.userId,
+      actorId: s.actorId,
+      action: s.action,
+      from,
+      to,
+      before: decodeCursor(s.cursor),
+      limit: s.limit,
+    });
+    return toPage(rows, s.limit, toActivityView);
   }
 }

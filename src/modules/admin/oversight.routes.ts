@@ -1,11 +1,10 @@
-/** /api/v1/admin/{packs,esims,activity}: everyone's packs, eSIMs and activity, filtered and paginated. */
+/** /api/v1/admin/{packs,esims}: everyone's packs and eSIMs, filtered and paginated. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { PageOf, problems, ref } from '../../http/schemas.js';
 import { DEFAULT_LIMIT } from '../../lib/pagination.js';
-import { Activity } from '../activity/service.js';
 import { Esim } from '../esims/model.js';
 import { Pack } from '../packs/model.js';
-import { ActivityListQuery, EsimListQuery, PackListQuery } from './schemas.js';
+import { EsimListQuery, PackListQuery } from './schemas.js';
 
 export const adminOversightRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { adminOversight } = app.services;
@@ -54,31 +53,6 @@ export const adminOversightRoutes: FastifyPluginAsyncTypebox = async (app) => {
         userId: q.user_id,
         status: q.status,
         iccid: q.iccid,
-        limit: q.limit ?? DEFAULT_LIMIT,
-        cursor: q.cursor,
-      });
-    },
-  );
-
-  app.get(
-    '/activity',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Everyone’s activity, newest first; filter by user, actor, action and time range',
-        querystring: ActivityListQuery,
-        response: { 200: PageOf(ref(Activity)), ...problems(400, 401, 403) },
-      },
-    },
-    async (request) => {
-      const q = request.query;
-      return adminOversight.activityLog({
-        userId: q.user_id,
-        actorId: q.actor_id,
-        action: q.action,
-        from: q.from,
-        to: q.to,
         limit: q.limit ?? DEFAULT_LIMIT,
         cursor: q.cursor,
       });

@@ -1,13 +1,12 @@
 /**
- * Operators' read-only lists over everyone's packs, eSIMs and activity, rendered with the same views the
+ * Operators' read-only lists over everyone's packs and eSIMs, rendered with the same views the
  * owners see (packs/model.ts, esims/model.ts).
  */
 import type { Db } from '../../db/index.js';
 import type { EsimStatus, PackStatus } from '../../db/types.js';
-import { badRequest } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
-import type { ActivityService, ActivityView } from '../activity/service.js';
+import type { ActivityService } from '../activity/service.js';
 import { oversightRepo } from './oversight.repository.js';
 import { toEsimView, type EsimView } from '../esims/model.js';
 import { toPackView, type PackView } from '../packs/model.js';
@@ -25,17 +24,6 @@ export interface EsimSearch {
   userId?: string;
   status?: EsimStatus;
   iccid?: string;
-  limit: number;
-  cursor?: string;
-}
-
-export interface ActivitySearch {
-  userId?: string;
-  actorId?: string;
-  action?: string;
-  /** ISO 8601 instants: `from` inclusive, `to` exclusive. */
-  from?: string;
-  to?: string;
   limit: number;
   cursor?: string;
 }
@@ -70,24 +58,5 @@ export class OversightService {
       limit: s.limit,
     });
     return toPage(rows, s.limit, toEsimView);
-  }
-
-  async activityLog(s: ActivitySearch): Promise<Page<ActivityView>> {
-    const from = s.from === undefined ? undefined : Date.parse(s.from);
-    const to = s.to === undefined ? undefined : Date.parse(s.to);
-    if (from !== undefined && to !== undefined && from >= to) {
-      throw badRequest('INVALID_RANGE', '`from` must be before `to`', [
-        { field: 'querystring.from', message: 'must be before to' },
-      ]);
-    }
-    return this.activity.list(this.db, {
-      userId: s.userId,
-      actorId: s.actorId,
-      action: s.action,
-      from,
-      to,
-      limit: s.limit,
-      cursor: s.cursor,
-    });
   }
 }

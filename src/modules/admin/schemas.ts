@@ -1,10 +1,10 @@
 /** TypeBox schemas of the admin routes: queries and bodies (closed, bounded) and the answers. */
 import { Type, type Static } from 'typebox';
-import { Id, ListQuery, NullableTimestamp, Timestamp, TimestampParam } from '../../http/schemas.js';
+import { Id, ListQuery, NullableTimestamp, Timestamp } from '../../http/schemas.js';
 import { ICCID_PATTERN } from '../../lib/iccid.js';
 import { ESIM_STATUSES } from '../esims/lifecycle.js';
 import { PACK_STATUSES } from '../packs/model.js';
-import { CurrencyField, DataBytesField, PackNameField, ValidityDaysField } from '../plans/model.js';
+import { CurrencyField, DataBytesField, PackNameField, ValidityDaysField } from '../plans/schemas.js';
 import { User } from '../users/model.js';
 
 const Reason = Type.String({
@@ -84,7 +84,7 @@ export const GrantCustom = Type.Object(
 export const GrantBody = Type.Union([GrantFromPlan, GrantCustom]);
 export type GrantBody = Static<typeof GrantBody>;
 
-// ---- everyone's packs, eSIMs and activity ---------------------------------------------------------
+// ---- everyone's packs and eSIMs ------------------------------------------------------------------
 
 export const PackListQuery = Type.Object(
   {
@@ -108,19 +108,6 @@ export const EsimListQuery = Type.Object(
   { additionalProperties: false },
 );
 export type EsimListQuery = Static<typeof EsimListQuery>;
-
-export const ActivityListQuery = Type.Object(
-  {
-    user_id: Type.Optional(Id),
-    actor_id: Type.Optional(Id),
-    action: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9_.-]+$' })),
-    from: Type.Optional(TimestampParam('inclusive')),
-    to: Type.Optional(TimestampParam('exclusive')),
-    ...ListQuery,
-  },
-  { additionalProperties: false },
-);
-export type ActivityListQuery = Static<typeof ActivityListQuery>;
 
 // ---- stats and system -----------------------------------------------------------------------------
 

@@ -2,10 +2,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { currentSession, currentUser } from '../../plugins/auth.js';
-import { ListQuery, Nullable, PageOf, problems, ref } from '../../http/schemas.js';
+import { Nullable, PageOf, problems, ref } from '../../http/schemas.js';
 import { requestMeta } from '../../http/meta.js';
 import { DEFAULT_LIMIT } from '../../lib/pagination.js';
-import { Activity } from '../activity/service.js';
+import { Activity, OwnActivityQuery } from '../activity/schemas.js';
 import { FullNameField, PasswordField, PhoneField, User, toUserView } from './model.js';
 
 const UserRef = ref(User);
@@ -77,15 +77,11 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         summary: 'The caller activity, newest first',
-        querystring: Type.Object(ListQuery, { additionalProperties: false }),
+        querystring: OwnActivityQuery,
         response: { 200: PageOf(ref(Activity)), ...problems(400, 401, 403) },
       },
     },
     async (request) =>
-      activity.list(app.ctx.db, {
-        userId: currentUser(request).id,
-        limit: request.query.limit ?? DEFAULT_LIMIT,
-        cursor: request.query.cursor,
-      }),
+      activity.ofUser(currentUser(request).id, request.query.limit ?? DEFAULT_LIMIT, request.query.cursor),
   );
 };

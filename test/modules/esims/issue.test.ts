@@ -88,7 +88,7 @@ forEachDialect(
       const other = await registerUser(app);
       const user = (await usersRepo.findById(db, other.id))!;
       const sequence = [taken.iccid, taken.iccid];
-      const service = new EsimsService(db, dialect, clock, new ActivityService(clock), {
+      const service = new EsimsService(db, dialect, clock, new ActivityService(db, clock), {
         smdpAddress: config.SMDP_ADDRESS,
         iccidPrefix: config.ICCID_PREFIX,
         limitPerUser: LIMIT,
@@ -106,7 +106,7 @@ forEachDialect(
         .execute();
       assert.equal(events.length, 1, 'the failed attempts left nothing behind');
 
-      const always = new EsimsService(db, dialect, clock, new ActivityService(clock), {
+      const always = new EsimsService(db, dialect, clock, new ActivityService(db, clock), {
         smdpAddress: config.SMDP_ADDRESS,
         iccidPrefix: config.ICCID_PREFIX,
         limitPerUser: LIMIT,
