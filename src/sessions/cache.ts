@@ -1,0 +1,178 @@
+/**
+ * The in-process cache of what `authenticate` reads on every request: the user (by id) and whether the
+ * token's session (refresh-token family) is live. Bounded (least recently used entries go first), with a
+ * short safety TTL (the bound on staleness should an event ever be lost), and invalidated by the bus.
+ *
+ * It is trusted only while the bus is healthy: otherwise every read goes to `load` and nothing is kept
+ * (a bypass, counted). Every event and every change of the bus's health bumps a generation; a load that
+ * saw the generation change while it ran returns its result without keeping it, so a row read just
+ * before a change can never be cached after that change's event went by.
+ */
+import { systemClock, type Clock } from '../lib/clock.js';
+import type { InvalidationBus, InvalidationEvent } from './bus.js';
+
+export interface SessionCacheOptions {
+  maxUsers?: number;
+  maxSessions?: number;
+  /** How long an entry is trusted at most, events or not. */
+  ttlMs?: number;
+  clock?: Clock;
+}
+
+export const SESSION_CACHE_DEFAULTS = { maxUsers: 10_000, maxSessions: 20_000, ttlMs: 30_000 };
+
+export interface SessionCacheStats {
+  hits: number;
+  misses: number;
+  /** reads that went to the database because the bus was unhealthy */
+  bypasses: number;
+  invalidations: number;
+  users: number;
+  sessions: number;
+}
+
+interface Entry<V> {
+  value: V;
+  expiresAt: number;
+}
+
+/** A Map in recency order (first key = least recently used), bounded by count, with expiry. */
+class ExpiringLru<V> {
+  readonly map = new Map<string, Entry<V>>();
+
+  constructor(private readonly max: number) {
+    if (!(max >= 1)) throw new RangeError('cache bounds must be positive');
+  }
+
+  get(key: string, now: number): V | undefined {
+    const hit = this.map.get(key);
+    if (!hit) return undefined;
+    this.map.delete(key);
+    if (hit.expiresAt <= now) return undefined;
+    this.map.set(key, hit);
+    return hit.value;
+  }
+
+  set(key: string, value: V, expiresAt: number): void {
+    this.map.delete(key);
+    this.map.set(key, { value, expiresAt });
+    while (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
+  }
+}
+
+interface SessionEntry {
+  userId: string;
+  live: boolean;
+}
+
+export class SessionCache<U = unknown> {
+  private readonly users: ExpiringLru<U>;
+  private readonly sessions: ExpiringLru<SessionEntry>;
+  private readonly ttlMs: number;
+  private readonly clock: Clock;
+  private generation = 0;
+  private readonly counts = { hits: 0, misses: 0, bypasses: 0, invalidations: 0 };
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly bus: Pick<InvalidationBus, 'healthy' | 'subscribe'>,
+    opts: SessionCacheOptions = {},
+  ) {
+    this.users = new ExpiringLru(opts.maxUsers ?? SESSION_CACHE_DEFAULTS.maxUsers);
+    this.sessions = new ExpiringLru(opts.maxSessions ?? SESSION_CACHE_DEFAULTS.maxSessions);
+    this.ttlMs = opts.ttlMs ?? SESSION_CACHE_DEFAULTS.ttlMs;
+    this.clock = opts.clock ?? systemClock;
+    this.unsubscribe = bus.subscribe((event) => this.onEvent(event));
+  }
+
+  /**
+   * The user `id`, from the cache or from `load` (then kept). `undefined` (no such user) is never kept.
+   */
+  getUser(id: string, load: () => Promise<U | undefined>): Promise<U | undefined> {
+    return this.read(this.users, id, load, (value) => value !== undefined);
+  }
+
+  /**
+   * Whether session `sid` of user `userId` is live, from the cache or from `load` (then kept, live or
+   * not: a revoked session never comes back).
+   */
+  async isSessionLive(userId: string, sid: string, load: () => Promise<boolean>): Promise<boolean> {
+    const entry = await this.read(
+      this.sessions,
+      sid,
+      async (): Promise<SessionEntry> => ({ userId, live: await load() }),
+      () => true,
+      // an entry of another user's session (never in practice: sid is a random id) is not an answer
+      (e) => e.userId === userId,
+    );
+    return entry.live;
+  }
+
+  onEvent(event: InvalidationEvent): void {
+    this.generation++;
+    this.counts.invalidations++;
+    switch (event.t) {
+      case 'user':
+        this.users.map.delete(event.id);
+        break;
+      case 'session':
+        this.sessions.map.delete(event.id);
+        break;
+      case 'user-sessions':
+        for (const [sid, entry] of this.sessions.map) {
+          if (entry.value.userId === event.id) this.sessions.map.delete(sid);
+        }
+        break;
+      case 'all':
+        this.clear();
+        break;
+    }
+  }
+
+  clear(): void {
+    this.generation++;
+    this.users.map.clear();
+    this.sessions.map.clear();
+  }
+
+  /** True when reads are served from the cache (the bus is healthy); false while they all bypass it. */
+  trusted(): boolean {
+    return this.bus.healthy();
+  }
+
+  stats(): SessionCacheStats {
+    return { ...this.counts, users: this.users.map.size, sessions: this.sessions.map.size };
+  }
+
+  /** Stops listening to the bus (the bus itself belongs to its creator). */
+  close(): void {
+    this.unsubscribe();
+    this.clear();
+  }
+
+  private async read<V>(
+    lru: ExpiringLru<V>,
+    key: string,
+    load: () => Promise<V>,
+    keep: (value: V) => boolean,
+    valid: (value: V) => boolean = () => true,
+  ): Promise<V> {
+    if (!this.bus.healthy()) {
+      this.counts.bypasses++;
+      return load();
+    }
+    const cached = lru.get(key, this.clock.now());
+    if (cached !== undefined && valid(cached)) {
+      this.counts.hits++;
+      return cached;
+    }
+    this.counts.misses++;
+    const seen = this.generation;
+    const readAt = this.clock.now(); // the TTL counts from the read: the value's age, not the store's
+    const value = await load();
+    if (seen === this.generation && this.bus.healthy() && keep(value)) {
+      lru.set(key, value, readAt + this.ttlMs);
+    }
+    return value;
+  }
+}
