@@ -3,7 +3,6 @@ import formbody from '@fastify/formbody';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems } from '../../http/schemas.js';
 import { requestMeta } from '../../http/meta.js';
-import { toUserView } from '../users/model.js';
 import {
   LoginBody,
   RefreshAnswer,
@@ -33,10 +32,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: Session, ...problems(400, 409, 429) },
       },
     },
-    async (request, reply) => {
-      const { user, tokens } = await auth.register(request.body, requestMeta(request));
-      return reply.code(201).send({ user: toUserView(user), tokens });
-    },
+    async (request, reply) => reply.code(201).send(await auth.register(request.body, requestMeta(request))),
   );
 
   app.post(
@@ -51,14 +47,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Session, ...problems(400, 401, 403, 429) },
       },
     },
-    async (request) => {
-      const { user, tokens } = await auth.login(
-        request.body.email,
-        request.body.password,
-        requestMeta(request),
-      );
-      return { user: toUserView(user), tokens };
-    },
+    async (request) => auth.login(request.body.email, request.body.password, requestMeta(request)),
   );
 
   // RFC 6749 (4.3.2): the token endpoint takes a form, and only a form (JSON is a 415); the form parser

@@ -1,6 +1,7 @@
+/** TypeBox shapes of sign-up, sign-in and sessions: the bodies, the token form and the answers. */
 import { Type } from 'typebox';
 import { ref } from '../../http/schemas.js';
-import { EmailField, FullNameField, PasswordField, PhoneField, User } from '../users/model.js';
+import { EmailField, FullNameField, PasswordField, PhoneField, User } from '../users/schemas.js';
 
 export const TokensSchema = Type.Object(
   {

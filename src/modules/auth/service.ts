@@ -3,14 +3,14 @@
  * logout, password change. Access tokens are JWTs signed by the auth plugin; refresh tokens are opaque and
  * stored as SHA-256 hashes, grouped in families (one per login) so a replayed token can revoke its family.
  */
-import { transaction, isUniqueViolation, type Db } from '../../db/index.js';
-import type { UserRow } from '../../db/types.js';
+import { transaction, isUniqueViolation, type Db, type Executor } from '../../db/index.js';
 import { conflict, forbidden, tooManyRequests, unauthorized } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { randomToken, sha256 } from '../../lib/secrets.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
-import { normaliseEmail } from '../users/model.js';
+import type { UserView } from '../users/schemas.js';
+import { normaliseEmail, toUserView } from '../users/service.js';
 import { usersRepo } from '../users/repository.js';
 import type { PasswordHasher } from './passwords.js';
 import { refreshTokensRepo, throttleRepo } from './repository.js';
@@ -34,6 +34,12 @@ export interface AuthSettings {
   lockS: number;
 }
 
+/** What register and login answer: the account and the tokens of its new session. */
+export interface SessionView {
+  user: UserView;
+  tokens: Tokens;
+}
+
 export interface Registration {
   email: string;
   password: string;
@@ -54,33 +60,31 @@ export class AuthService {
     private readonly settings: AuthSettings,
   ) {}
 
-  async register(input: Registration, meta: RequestMeta): Promise<{ user: UserRow; tokens: Tokens }> {
+  async register(input: Registration, meta: RequestMeta): Promise<SessionView> {
     const email = normaliseEmail(input.email);
     const passwordHash = await this.passwords.hash(input.password);
     const now = this.clock.now();
     try {
       return await transaction(this.db, async (tx) => {
-        const user = await usersRepo.insert(tx, {
-          id: newId(),
-          email,
-          password_hash: passwordHash,
-          full_name: input.full_name?.trim() ?? null,
-          phone_number: input.phone_number ?? null,
-          role: 'user',
-          status: 'active',
-          created_at: now,
-          updated_at: now,
-          last_login_at: now,
-          deleted_at: null,
-        });
-        const tokens = await this.startSession(tx, user, meta);
+        const user = await usersRepo.create(
+          tx,
+          {
+            email,
+            passwordHash,
+            fullName: input.full_name?.trim(),
+            phoneNumber: input.phone_number,
+            lastLoginAt: now,
+          },
+          now,
+        );
+        const tokens = await this.startSession(tx, user.id, meta);
         await this.activity.record(tx, {
           action: 'user.registered',
           userId: user.id,
           actorId: user.id,
           ...metaOf(meta),
         });
-        return { user, tokens };
+        return { user: toUserView(user), tokens };
       });
     } catch (err) {
       // the unique index on lower(email) decides races: exactly one concurrent registration wins
@@ -89,11 +93,7 @@ export class AuthService {
     }
   }
 
-  async login(
-    emailInput: string,
-    password: string,
-    meta: RequestMeta,
-  ): Promise<{ user: UserRow; tokens: Tokens }> {
+  async login(emailInput: string, password: string, meta: RequestMeta): Promise<SessionView> {
     const email = normaliseEmail(emailInput);
     const key = sha256(`login:${email}`);
     const now = this.clock.now();
@@ -125,14 +125,14 @@ export class AuthService {
     }
     return transaction(this.db, async (tx) => {
       const user = (await usersRepo.update(tx, live.id, { last_login_at: this.clock.now() })) ?? live;
-      const tokens = await this.startSession(tx, user, meta);
+      const tokens = await this.startSession(tx, user.id, meta);
       await this.activity.record(tx, {
         action: 'auth.login',
         userId: user.id,
         actorId: user.id,
         ...metaOf(meta),
       });
-      return { user, tokens };
+      return { user: toUserView(user), tokens };
     });
   }
 
@@ -193,14 +193,16 @@ export class AuthService {
     });
   }
 
+  /** Every other session of the user ends; `sessionId` (the caller's own) stays. */
   async changePassword(
-    user: UserRow,
+    userId: string,
     sessionId: string,
     current: string,
     next: string,
     meta: RequestMeta,
   ): Promise<void> {
-    if (!(await this.passwords.verify(current, user.password_hash))) {
+    const user = await usersRepo.findById(this.db, userId);
+    if (!user || !(await this.passwords.verify(current, user.password_hash))) {
       throw unauthorized('INVALID_CREDENTIALS', 'The current password is incorrect');
     }
     const hash = await this.passwords.hash(next);
@@ -217,16 +219,11 @@ export class AuthService {
     });
   }
 
-  private startSession(tx: Parameters<typeof refreshTokensRepo.insert>[0], user: UserRow, meta: RequestMeta) {
-    return this.issue(tx, user.id, newId(), meta);
+  private startSession(tx: Executor, userId: string, meta: RequestMeta): Promise<Tokens> {
+    return this.issue(tx, userId, newId(), meta);
   }
 
-  private async issue(
-    tx: Parameters<typeof refreshTokensRepo.insert>[0],
-    userId: string,
-    familyId: string,
-    meta: RequestMeta,
-  ): Promise<Tokens> {
+  private async issue(tx: Executor, userId: string, familyId: string, meta: RequestMeta): Promise<Tokens> {
     const now = this.clock.now();
     const refresh = randomToken(32);
     await refreshTokensRepo.insert(tx, {

@@ -1,9 +1,9 @@
 /** Accounts: the caller's own profile and password, and the operators' user administration. */
-import { AdminUsersService } from '../admin/users.service.js';
-import { adminUsersRoutes } from '../admin/users.routes.js';
 import { defineModule } from '../module.js';
-import { User } from './model.js';
+import { adminUsersRoutes } from './admin.routes.js';
+import { AdminUsersService } from './admin.service.js';
 import { usersRoutes } from './routes.js';
+import { User } from './schemas.js';
 import { UsersService } from './service.js';
 
 export const usersModule = defineModule({
@@ -11,9 +11,9 @@ export const usersModule = defineModule({
   after: ['activity', 'auth', 'packs'],
   schemas: [User],
   services: (app) => {
-    const { db, dialect, clock } = app.ctx;
+    const { db, clock } = app.ctx;
     app.services.users = new UsersService(db, clock, app.services.passwords, app.services.activity);
-    app.services.adminUsers = new AdminUsersService(db, dialect, clock, app.services.activity);
+    app.services.adminUsers = new AdminUsersService(db, clock, app.services.activity);
   },
   routes: [{ prefix: '/users', plugin: usersRoutes }],
   adminRoutes: [adminUsersRoutes],

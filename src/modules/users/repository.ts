@@ -1,10 +1,45 @@
 /** SQL for users. Takes the database or a transaction first; holds no rules. */
-import type { Executor } from '../../db/index.js';
-import type { NewUser, UserRow, UserUpdate } from '../../db/types.js';
+import { sql } from 'kysely';
+import { likePattern, type Executor } from '../../db/index.js';
+import type { Role, UserRow, UserStatus, UserUpdate } from '../../db/types.js';
+import { newId } from '../../lib/ids.js';
+
+/** A new account: every path that creates one (register, admin bootstrap, demo seed) goes through here. */
+export interface NewAccount {
+  /** Already normalised (see normaliseEmail). */
+  email: string;
+  passwordHash: string;
+  fullName?: string | null;
+  phoneNumber?: string | null;
+  /** 'user' unless given. */
+  role?: Role;
+  /** Set when the account is created by its own sign-in (registration); null otherwise. */
+  lastLoginAt?: number | null;
+}
+
+export interface UserListFilter {
+  query?: string;
+  /** Without a status, deleted accounts are left out. */
+  status?: UserStatus;
+  role?: Role;
+  /** Keyset: only ids below this one (newest first). */
+  before?: string;
+  limit: number;
+}
+
+export interface PackTotals {
+  packs_count: number;
+  used_bytes: number;
+}
 
 export const usersRepo = {
   findById(db: Executor, id: string): Promise<UserRow | undefined> {
     return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  /** The user row, locked until the transaction ends. */
+  findForUpdate(db: Executor, id: string): Promise<UserRow | undefined> {
+    return db.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   },
 
   /** `email` must already be normalised (see normaliseEmail). */
@@ -12,11 +47,81 @@ export const usersRepo = {
     return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
   },
 
-  async insert(db: Executor, user: NewUser): Promise<UserRow> {
-    return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
+  /** Inserts an active account created at `now`; a taken email is a unique violation. */
+  create(db: Executor, a: NewAccount, now: number): Promise<UserRow> {
+    return db
+      .insertInto('users')
+      .values({
+        id: newId(),
+        email: a.email,
+        password_hash: a.passwordHash,
+        full_name: a.fullName ?? null,
+        phone_number: a.phoneNumber ?? null,
+        role: a.role ?? 'user',
+        status: 'active',
+        created_at: now,
+        updated_at: now,
+        last_login_at: a.lastLoginAt ?? null,
+        deleted_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
   },
 
-  async update(db: Executor, id: string, patch: UserUpdate): Promise<UserRow | undefined> {
+  update(db: Executor, id: string, patch: UserUpdate): Promise<UserRow | undefined> {
     return db.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirst();
+  },
+
+  /** Newest first by id (UUIDv7), `limit + 1` rows so the caller can tell whether more exist. */
+  list(db: Executor, f: UserListFilter): Promise<UserRow[]> {
+    let q = db.selectFrom('users').selectAll();
+    q = f.status ? q.where('status', '=', f.status) : q.where('status', '!=', 'deleted');
+    if (f.role) q = q.where('role', '=', f.role);
+    if (f.query) {
+      // LOWER on both sides and an explicit ESCAPE: the same case-insensitive substring match on both
+      // dialects (SQLite's LIKE is case-insensitive for ASCII only, PostgreSQL's LIKE is case-sensitive)
+      const pattern = likePattern(f.query);
+      q = q.where(
+        sql<boolean>`(lower(email) like lower(${pattern}) escape '\\' or lower(full_name) like lower(${pattern}) escape '\\')`,
+      );
+    }
+    if (f.before) q = q.where('id', '<', f.before);
+    return q
+      .orderBy('id', 'desc')
+      .limit(f.limit + 1)
+      .execute();
+  },
+
+  /**
+   * Reads the ids of the active admins and locks those rows (in id order, so concurrent callers queue
+   * instead of deadlocking) until the transaction ends; a second caller that waited then sees the first
+   * one's change.
+   */
+  async lockActiveAdmins(db: Executor): Promise<string[]> {
+    const rows = await db
+      .selectFrom('users')
+      .select('id')
+      .where('role', '=', 'admin')
+      .where('status', '=', 'active')
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    return rows.map((r) => r.id);
+  },
+
+  /**
+   * The user's packs (every status) and the bytes debited from them, for the operators' account detail.
+   * A read of the packs table, which the packs module owns: it moves there once packsRepo offers it.
+   */
+  async packTotals(db: Executor, userId: string): Promise<PackTotals> {
+    const row = await db
+      .selectFrom('packs')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('packs_count'),
+        eb.fn.coalesce(eb.fn.sum<number>('used_bytes'), sql.lit(0)).as('used_bytes'),
+      ])
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
+    return { packs_count: Number(row.packs_count ?? 0), used_bytes: Number(row.used_bytes ?? 0) };
   },
 };

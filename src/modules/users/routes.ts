@@ -1,12 +1,11 @@
 /** /api/v1/users: the caller's own account. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { currentSession, currentUser } from '../../plugins/auth.js';
-import { Nullable, PageOf, problems, ref } from '../../http/schemas.js';
+import { PageOf, problems, ref } from '../../http/schemas.js';
 import { requestMeta } from '../../http/meta.js';
 import { DEFAULT_LIMIT } from '../../lib/pagination.js';
 import { Activity, OwnActivityQuery } from '../activity/schemas.js';
-import { FullNameField, PasswordField, PhoneField, User, toUserView } from './model.js';
+import { PasswordChange, ProfilePatch, User } from './schemas.js';
 
 const UserRef = ref(User);
 
@@ -19,7 +18,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/me',
     { schema: { tags, security, summary: 'The caller', response: { 200: UserRef, ...problems(401, 403) } } },
-    async (request) => toUserView(currentUser(request)),
+    async (request) => users.profile(currentUser(request).id),
   );
 
   app.patch(
@@ -29,18 +28,11 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         summary: 'Edit the caller profile',
-        body: Type.Object(
-          {
-            full_name: Type.Optional(Nullable(FullNameField)),
-            phone_number: Type.Optional(Nullable(PhoneField)),
-          },
-          { additionalProperties: false },
-        ),
+        body: ProfilePatch,
         response: { 200: UserRef, ...problems(400, 401, 403) },
       },
     },
-    async (request) =>
-      toUserView(await users.updateProfile(currentUser(request), request.body, requestMeta(request))),
+    async (request) => users.updateProfile(currentUser(request).id, request.body, requestMeta(request)),
   );
 
   app.post(
@@ -50,17 +42,14 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         summary: 'Change the password; every other session is revoked',
-        body: Type.Object(
-          { current_password: Type.String({ minLength: 1, maxLength: 128 }), new_password: PasswordField },
-          { additionalProperties: false },
-        ),
+        body: PasswordChange,
         response: { 204: { type: 'null' }, ...problems(400, 401, 403) },
       },
     },
     async (request, reply) => {
       const { current_password, new_password } = request.body;
       await auth.changePassword(
-        currentUser(request),
+        currentUser(request).id,
         currentSession(request),
         current_password,
         new_password,

@@ -1,16 +1,36 @@
-/** The caller's own account: profile edits, and creating admins (bootstrap and CLI). */
+/**
+ * The caller's own account (profile, profile edits) and creating admins (bootstrap and CLI). Also the
+ * rules on accounts every module shares: how an email is normalised, and the public view of a user.
+ */
 import { isUniqueViolation, transaction, type Db } from '../../db/index.js';
 import type { UserRow } from '../../db/types.js';
-import type { Clock } from '../../lib/clock.js';
-import { newId } from '../../lib/ids.js';
+import { notFound } from '../../errors.js';
+import { iso, type Clock } from '../../lib/clock.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
 import type { PasswordHasher } from '../auth/passwords.js';
-import { normaliseEmail } from './model.js';
 import { usersRepo } from './repository.js';
+import type { ProfilePatch, UserView } from './schemas.js';
 
-export interface ProfilePatch {
-  full_name?: string | null;
-  phone_number?: string | null;
+/**
+ * Emails compare case-insensitively: stored trimmed, in Unicode NFC and lower-cased, with a unique index on
+ * lower(email). Every path that takes an email (register, login, token, admin) goes through here.
+ */
+export function normaliseEmail(email: string): string {
+  return email.trim().normalize('NFC').toLowerCase();
+}
+
+/** Never exposes the password hash: the view is built field by field. */
+export function toUserView(u: UserRow): UserView {
+  return {
+    id: u.id,
+    email: u.email,
+    full_name: u.full_name,
+    phone_number: u.phone_number,
+    role: u.role,
+    status: u.status,
+    created_at: iso(u.created_at),
+    last_login_at: iso(u.last_login_at),
+  };
 }
 
 export class UsersService {
@@ -21,25 +41,33 @@ export class UsersService {
     private readonly activity: ActivityService,
   ) {}
 
-  async updateProfile(user: UserRow, patch: ProfilePatch, meta: RequestMeta): Promise<UserRow> {
+  async profile(userId: string): Promise<UserView> {
+    const user = await usersRepo.findById(this.db, userId);
+    if (!user) throw notFound('User');
+    return toUserView(user);
+  }
+
+  async updateProfile(userId: string, patch: ProfilePatch, meta: RequestMeta): Promise<UserView> {
     const changes: ProfilePatch = {};
     if (patch.full_name !== undefined) changes.full_name = patch.full_name?.trim() || null;
     if (patch.phone_number !== undefined) changes.phone_number = patch.phone_number;
-    if (Object.keys(changes).length === 0) return user;
-    return transaction(this.db, async (tx) => {
-      const updated = await usersRepo.update(tx, user.id, { ...changes, updated_at: this.clock.now() });
+    if (Object.keys(changes).length === 0) return this.profile(userId);
+    const updated = await transaction(this.db, async (tx) => {
+      const u = await usersRepo.update(tx, userId, { ...changes, updated_at: this.clock.now() });
       await this.activity.record(tx, {
         action: 'user.updated',
-        userId: user.id,
-        actorId: user.id,
+        userId,
+        actorId: userId,
         targetType: 'user',
-        targetId: user.id,
+        targetId: userId,
         metadata: { fields: Object.keys(changes) },
         ip: meta.ip,
         userAgent: meta.userAgent,
       });
-      return updated ?? user;
+      return u;
     });
+    if (!updated) throw notFound('User');
+    return toUserView(updated);
   }
 
   /**
@@ -50,63 +78,58 @@ export class UsersService {
     emailInput: string,
     password: string,
     resetPassword: boolean,
-  ): Promise<{ user: UserRow; created: boolean }> {
+  ): Promise<{ user: UserView; created: boolean }> {
     const email = normaliseEmail(emailInput);
     const existing = await usersRepo.findByEmail(this.db, email);
-    const now = this.clock.now();
     if (existing) {
-      if (existing.role === 'admin' && existing.status === 'active' && !resetPassword) {
-        return { user: existing, created: false };
-      }
-      const hash = resetPassword ? await this.passwords.hash(password) : existing.password_hash;
-      const user = await transaction(this.db, async (tx) => {
-        const u = await usersRepo.update(tx, existing.id, {
-          role: 'admin',
-          status: 'active',
-          password_hash: hash,
-          updated_at: now,
-        });
-        await this.activity.record(tx, {
-          action: 'admin.bootstrap',
-          userId: existing.id,
-          targetType: 'user',
-          targetId: existing.id,
-          metadata: { promoted: true },
-        });
-        return u ?? existing;
-      });
-      return { user, created: false };
+      const user = await this.promote(existing, resetPassword ? password : undefined);
+      return { user: toUserView(user), created: false };
     }
-    const hash = await this.passwords.hash(password);
     try {
-      const user = await transaction(this.db, async (tx) => {
-        const u = await usersRepo.insert(tx, {
-          id: newId(),
-          email,
-          password_hash: hash,
-          full_name: null,
-          phone_number: null,
-          role: 'admin',
-          status: 'active',
-          created_at: now,
-          updated_at: now,
-          last_login_at: null,
-          deleted_at: null,
-        });
-        await this.activity.record(tx, {
-          action: 'admin.bootstrap',
-          userId: u.id,
-          targetType: 'user',
-          targetId: u.id,
-          metadata: { created: true },
-        });
-        return u;
-      });
-      return { user, created: true };
+      return { user: toUserView(await this.createAdmin(email, password)), created: true };
     } catch (err) {
       // another worker bootstrapped the same admin at the same moment
       if (isUniqueViolation(err)) return this.ensureAdmin(emailInput, password, false);
       throw err;
     }
+  }
+
+  /** Makes an existing account an active admin; sets its password only when one is given. */
+  private async promote(existing: UserRow, newPassword: string | undefined): Promise<UserRow> {
+    if (existing.role === 'admin' && existing.status === 'active' && newPassword === undefined) {
+      return existing;
+    }
+    const hash = newPassword === undefined ? existing.password_hash : await this.passwords.hash(newPassword);
+    return transaction(this.db, async (tx) => {
+      const u = await usersRepo.update(tx, existing.id, {
+        role: 'admin',
+        status: 'active',
+        password_hash: hash,
+        updated_at: this.clock.now(),
+      });
+      await this.activity.record(tx, {
+        action: 'admin.bootstrap',
+        userId: existing.id,
+        targetType: 'user',
+        targetId: existing.id,
+        metadata: { promoted: true },
+      });
+      return u ?? existing;
+    });
+  }
+
+  private async createAdmin(email: string, password: string): Promise<UserRow> {
+    const passwordHash = await this.passwords.hash(password);
+    return transaction(this.db, async (tx) => {
+      const u = await usersRepo.create(tx, { email, passwordHash, role: 'admin' }, this.clock.now());
+      await this.activity.record(tx, {
+        action: 'admin.bootstrap',
+        userId: u.id,
+        targetType: 'user',
+        targetId: u.id,
+        metadata: { created: true },
+      });
+      return u;
+    });
   }
 }

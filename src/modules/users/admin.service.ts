@@ -4,18 +4,18 @@
  * suspended or deleted (also under concurrent requests); every write lands in the activity log with its
  * actor, before, after and reason.
  */
-import { transaction, type Db, type Dialect } from '../../db/index.js';
-import type { Role, UserRow, UserStatus } from '../../db/types.js';
+import { transaction, type Db, type Executor } from '../../db/index.js';
+import type { Role, UserRow, UserStatus, UserUpdate } from '../../db/types.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
 import { iso, type Clock } from '../../lib/clock.js';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
 import { randomToken } from '../../lib/secrets.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
 import { refreshTokensRepo } from '../auth/repository.js';
-import { toUserView, type UserView } from '../users/model.js';
-import { usersRepo } from '../users/repository.js';
-import type { AdminUserDetail } from './schemas.js';
-import { adminUsersRepo } from './users.repository.js';
+import { esimsRepo } from '../esims/repository.js';
+import { usersRepo } from './repository.js';
+import type { AdminUserDetail, UserView } from './schemas.js';
+import { toUserView } from './service.js';
 
 export interface UserSearch {
   query?: string;
@@ -46,65 +46,76 @@ const lastAdmin = () =>
 
 const isActiveAdmin = (u: { role: Role; status: UserStatus }) => u.role === 'admin' && u.status === 'active';
 
+/**
+ * Locks the active admins first, then the target: every writer takes the locks in the same order. Returns
+ * the target (404 when unknown) and whether another active admin would remain without it.
+ */
+async function lockTarget(tx: Executor, id: string): Promise<{ before: UserRow; othersRemain: boolean }> {
+  const admins = await usersRepo.lockActiveAdmins(tx);
+  const before = await usersRepo.findForUpdate(tx, id);
+  if (!before) throw notFound('User');
+  return { before, othersRemain: admins.some((a) => a !== id) };
+}
+
 export class AdminUsersService {
   constructor(
     private readonly db: Db,
-    private readonly dialect: Dialect,
     private readonly clock: Clock,
     private readonly activity: ActivityService,
   ) {}
 
   async list(s: UserSearch): Promise<Page<UserView>> {
-    const before = decodeCursor(s.cursor);
     const query = s.query?.trim();
-    const rows = await adminUsersRepo.list(this.db, {
+    const rows = await usersRepo.list(this.db, {
       query: query || undefined,
       status: s.status,
       role: s.role,
-      before,
+      before: decodeCursor(s.cursor),
       limit: s.limit,
     });
     return toPage(rows, s.limit, toUserView);
   }
 
+  /** One account with counts of its packs, live eSIMs and bytes used. */
   async detail(id: string): Promise<AdminUserDetail> {
     const user = await usersRepo.findById(this.db, id);
     if (!user) throw notFound('User');
-    const footprint = await adminUsersRepo.footprint(this.db, id);
-    return { ...toUserView(user), deleted_at: iso(user.deleted_at), ...footprint };
+    const [packs, esimsCount] = await Promise.all([
+      usersRepo.packTotals(this.db, id),
+      esimsRepo.countLive(this.db, id),
+    ]);
+    return {
+      ...toUserView(user),
+      deleted_at: iso(user.deleted_at),
+      packs_count: packs.packs_count,
+      esims_count: esimsCount,
+      used_bytes: packs.used_bytes,
+    };
   }
 
   /** Changes status and/or role. A suspension revokes every refresh token of the user. */
-  async update(actor: UserRow, id: string, change: UserChange, meta: RequestMeta): Promise<UserRow> {
+  async update(actorId: string, id: string, change: UserChange, meta: RequestMeta): Promise<UserView> {
     if (change.status === undefined && change.role === undefined) {
       throw badRequest('NOTHING_TO_CHANGE', 'Give a status or a role to change', [
         { field: 'body', message: 'needs status or role' },
       ]);
     }
-    return transaction(this.db, async (tx) => {
-      // lock the active admins first, then the target: every writer takes the locks in the same order
-      const admins = await adminUsersRepo.lockActiveAdmins(tx, this.dialect);
-      const before = await adminUsersRepo.findForUpdate(tx, this.dialect, id);
-      if (!before) throw notFound('User');
+    const user = await transaction(this.db, async (tx) => {
+      const { before, othersRemain } = await lockTarget(tx, id);
       if (before.status === 'deleted') throw conflict('USER_DELETED', 'This account is deleted');
       const next = { status: change.status ?? before.status, role: change.role ?? before.role };
       if (next.status === before.status && next.role === before.role) return before;
-      if (isActiveAdmin(before) && !isActiveAdmin(next) && !admins.some((a) => a !== id)) throw lastAdmin();
+      if (isActiveAdmin(before) && !isActiveAdmin(next) && !othersRemain) throw lastAdmin();
 
       const now = this.clock.now();
-      const after = await tx
-        .updateTable('users')
-        .set({ status: next.status, role: next.role, updated_at: now })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const after = await this.write(tx, id, { ...next, updated_at: now });
       if (next.status === 'suspended' && before.status !== 'suspended') {
         await refreshTokensRepo.revokeUser(tx, id, now);
       }
       await this.activity.record(tx, {
         action: 'admin.user_updated',
         userId: id,
-        actorId: actor.id,
+        actorId,
         targetType: 'user',
         targetId: id,
         metadata: {
@@ -116,6 +127,7 @@ export class AdminUsersService {
       });
       return after;
     });
+    return toUserView(user);
   }
 
   /**
@@ -123,36 +135,34 @@ export class AdminUsersService {
    * are anonymised, the email is freed for a new registration and every session ends. Deleting a deleted
    * account answers it unchanged.
    */
-  async remove(actor: UserRow, id: string, reason: string | undefined, meta: RequestMeta): Promise<UserRow> {
-    if (actor.id === id) throw conflict('CANNOT_DELETE_SELF', 'An admin cannot delete their own account');
-    return transaction(this.db, async (tx) => {
-      const admins = await adminUsersRepo.lockActiveAdmins(tx, this.dialect);
-      const before = await adminUsersRepo.findForUpdate(tx, this.dialect, id);
-      if (!before) throw notFound('User');
+  async remove(
+    actorId: string,
+    id: string,
+    reason: string | undefined,
+    meta: RequestMeta,
+  ): Promise<UserView> {
+    if (actorId === id) throw conflict('CANNOT_DELETE_SELF', 'An admin cannot delete their own account');
+    const user = await transaction(this.db, async (tx) => {
+      const { before, othersRemain } = await lockTarget(tx, id);
       if (before.status === 'deleted') return before;
-      if (isActiveAdmin(before) && !admins.some((a) => a !== id)) throw lastAdmin();
+      if (isActiveAdmin(before) && !othersRemain) throw lastAdmin();
 
       const now = this.clock.now();
-      const after = await tx
-        .updateTable('users')
-        .set({
-          status: 'deleted',
-          deleted_at: now,
-          updated_at: now,
-          email: deletedEmailOf(id),
-          full_name: null,
-          phone_number: null,
-          password_hash: unusablePasswordHash(),
-        })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const after = await this.write(tx, id, {
+        status: 'deleted',
+        deleted_at: now,
+        updated_at: now,
+        email: deletedEmailOf(id),
+        full_name: null,
+        phone_number: null,
+        password_hash: unusablePasswordHash(),
+      });
       await refreshTokensRepo.revokeUser(tx, id, now);
       // the log keeps no personal field of the deleted account: only what changed in kind
       await this.activity.record(tx, {
         action: 'admin.user_deleted',
         userId: id,
-        actorId: actor.id,
+        actorId,
         targetType: 'user',
         targetId: id,
         metadata: {
@@ -164,5 +174,13 @@ export class AdminUsersService {
       });
       return after;
     });
+    return toUserView(user);
+  }
+
+  /** Updates the locked row; it cannot have gone since it was locked. */
+  private async write(tx: Executor, id: string, patch: UserUpdate): Promise<UserRow> {
+    const after = await usersRepo.update(tx, id, patch);
+    if (!after) throw notFound('User');
+    return after;
   }
 }

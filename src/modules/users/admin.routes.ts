@@ -7,13 +7,13 @@ import { IdParams, PageOf, problems, ref } from '../../http/schemas.js';
 import { requestMeta } from '../../http/meta.js';
 import { DEFAULT_LIMIT } from '../../lib/pagination.js';
 import { currentUser } from '../../plugins/auth.js';
-import { Pack } from '../packs/model.js';
-import { User, toUserView } from '../users/model.js';
+import { Pack } from '../packs/schemas.js';
 import {
   AdminUserDetail,
   DeleteUserBody,
   GrantBody,
   ReasonQuery,
+  User,
   UserListQuery,
   UserPatch,
 } from './schemas.js';
@@ -76,9 +76,7 @@ export const adminUsersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      toUserView(
-        await adminUsers.update(currentUser(request), request.params.id, request.body, requestMeta(request)),
-      ),
+      adminUsers.update(currentUser(request).id, request.params.id, request.body, requestMeta(request)),
   );
 
   app.delete(
@@ -97,9 +95,7 @@ export const adminUsersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const reason = request.body?.reason ?? request.query.reason;
-      return toUserView(
-        await adminUsers.remove(currentUser(request), request.params.id, reason, requestMeta(request)),
-      );
+      return adminUsers.remove(currentUser(request).id, request.params.id, reason, requestMeta(request));
     },
   );
 
