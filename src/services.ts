@@ -4,16 +4,15 @@
  * through `app.services`; services never see HTTP.
  */
 import type { AppContext } from './context.js';
-import type { OversightService } from './modules/admin/oversight.service.js';
 import type { StatsService } from './modules/admin/stats.service.js';
-import type { SystemService } from './modules/admin/system.service.js';
-import type { AdminUsersService } from './modules/admin/users.service.js';
+import type { AdminUsersService } from './modules/users/admin.service.js';
 import type { ActivityService } from './modules/activity/service.js';
 import type { ApiKeysService } from './modules/api-keys/service.js';
 import type { PasswordHasher } from './modules/auth/passwords.js';
 import type { AuthService } from './modules/auth/service.js';
 import type { EsimsService } from './modules/esims/service.js';
 import type { QrRenderer } from './modules/esims/qr.js';
+import type { SystemService } from './modules/system/service.js';
 import type { NotificationsService } from './modules/notifications/service.js';
 import type { PacksService } from './modules/packs/service.js';
 import type { PlansService } from './modules/plans/service.js';
@@ -32,12 +31,11 @@ export interface Services {
   apiKeys: ApiKeysService;
   plans: PlansService;
   packs: PacksService;
-  adminOversight: OversightService;
   notifications: NotificationsService;
   usage: UsageService;
   usageEngine: UsageEngine;
-  adminStats: StatsService;
-  adminSystem: SystemService;
+  stats: StatsService;
+  system: SystemService;
 }
 
 declare module 'fastify' {

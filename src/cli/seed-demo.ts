@@ -1,11 +1,12 @@
-/** `seed-demo`: the demo catalogue and account (see modules/admin/demo.ts), through the app's own services. */
+/** `seed-demo`: the demo catalogue and account (see demo.ts), through the app's own services. */
 import { buildApp } from '../app.js';
 import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/index.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { systemClock } from '../lib/clock.js';
 import { randomToken } from '../lib/secrets.js';
-import { DEMO_EMAIL, DEMO_PLANS, seedDemo } from '../modules/admin/demo.js';
+import { DEMO_PLANS } from './demo-catalogue.js';
+import { DEMO_EMAIL, seedDemo } from './demo.js';
 
 export const SEED_DEMO_USAGE = `seed-demo [--password <8-128 characters>]
 

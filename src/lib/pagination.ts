@@ -5,6 +5,7 @@
  */
 import { readableRows } from '../db/readable.js';
 import { badRequest } from '../errors.js';
+import { UUID_PATTERN } from './ids.js';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
@@ -14,7 +15,7 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
-const ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ID_RE = new RegExp(UUID_PATTERN);
 
 export function encodeCursor(id: string): string {
   return Buffer.from(`v1:${id}`).toString('base64url');

@@ -2,8 +2,8 @@
 import type { Db } from '../../db/index.js';
 import { DAY_MS, iso, type Clock } from '../../lib/clock.js';
 import { ESIM_STATUSES } from '../esims/lifecycle.js';
-import { PACK_STATUSES } from '../packs/model.js';
-import type { Stats } from './schemas.js';
+import { PACK_STATUSES } from '../packs/lifecycle.js';
+import type { Stats } from '../system/schemas.js';
 import { statsRepo } from './stats.repository.js';
 
 export const USAGE_DAYS = 30;

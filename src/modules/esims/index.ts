@@ -1,9 +1,9 @@
 /** eSIMs: issuing profiles with their activation codes and QR images, and their lifecycle. */
 import { defineModule } from '../module.js';
 import { esimAdminRoutes } from './admin.routes.js';
-import { Esim, EsimCreated, EsimEvent } from './model.js';
 import { QrRenderer } from './qr.js';
 import { esimsRoutes } from './routes.js';
+import { Esim, EsimCreated, EsimEvent } from './schemas.js';
 import { EsimsService } from './service.js';
 
 export const esimsModule = defineModule({
@@ -11,8 +11,8 @@ export const esimsModule = defineModule({
   after: ['activity'],
   schemas: [Esim, EsimCreated, EsimEvent],
   services: (app) => {
-    const { config, db, dialect, clock } = app.ctx;
-    app.services.esims = new EsimsService(db, dialect, clock, app.services.activity, {
+    const { config, db, clock } = app.ctx;
+    app.services.esims = new EsimsService(db, clock, app.services.activity, {
       smdpAddress: config.SMDP_ADDRESS,
       iccidPrefix: config.ICCID_PREFIX,
       limitPerUser: config.ESIM_LIMIT_PER_USER,

@@ -1,7 +1,7 @@
 /** SQL for eSIMs and their history. Takes the database or a transaction first; holds no rules. */
 import type { Executor } from '../../db/index.js';
-import type { EsimEventsTable, EsimRow, EsimStatus, EsimsTable } from '../../db/types.js';
-import type { Insertable } from 'kysely';
+import type { Database, EsimEventsTable, EsimRow, EsimStatus, EsimsTable } from '../../db/types.js';
+import type { ExpressionBuilder, Insertable } from 'kysely';
 
 export interface EsimListFilter {
   userId: string;
@@ -11,6 +11,21 @@ export interface EsimListFilter {
   before?: string;
   limit: number;
 }
+
+/** The operators' filter over everyone's eSIMs: every status unless one is asked for. */
+export interface EsimSearchFilter {
+  userId?: string;
+  status?: EsimStatus;
+  iccid?: string;
+  before?: string;
+  limit: number;
+}
+
+/**
+ * The one meaning of a live eSIM: not deleted (`deleted_at` is set in the same move that sets the status
+ * to deleted). Every read of live eSIMs (the per-user limit, binding a pack, the user lists) uses it.
+ */
+const live = (eb: ExpressionBuilder<Database, 'esims'>) => eb('status', '!=', 'deleted');
 
 export const esimsRepo = {
   findById(db: Executor, id: string): Promise<EsimRow | undefined> {
@@ -26,20 +41,12 @@ export const esimsRepo = {
       .executeTakeFirst();
   },
 
-  /**
-   * PostgreSQL only: locks the owner's row until the transaction ends, so concurrent issues for one user
-   * count and insert one after another. (SQLite has no FOR UPDATE; BEGIN IMMEDIATE serialises writers.)
-   */
-  async lockOwner(db: Executor, userId: string): Promise<void> {
-    await db.selectFrom('users').select('id').where('id', '=', userId).forUpdate().executeTakeFirst();
-  },
-
   async countLive(db: Executor, userId: string): Promise<number> {
     const row = await db
       .selectFrom('esims')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('user_id', '=', userId)
-      .where('status', '!=', 'deleted')
+      .where(live)
       .executeTakeFirstOrThrow();
     return Number(row.n);
   },
@@ -50,7 +57,20 @@ export const esimsRepo = {
 
   list(db: Executor, f: EsimListFilter): Promise<EsimRow[]> {
     let q = db.selectFrom('esims').selectAll().where('user_id', '=', f.userId);
-    q = f.status ? q.where('status', '=', f.status) : q.where('status', '!=', 'deleted');
+    q = f.status ? q.where('status', '=', f.status) : q.where(live);
+    if (f.before) q = q.where('id', '<', f.before);
+    return q
+      .orderBy('id', 'desc')
+      .limit(f.limit + 1)
+      .execute();
+  },
+
+  /** Everyone's eSIMs for operators, newest first, `limit + 1` rows. */
+  search(db: Executor, f: EsimSearchFilter): Promise<EsimRow[]> {
+    let q = db.selectFrom('esims').selectAll();
+    if (f.userId) q = q.where('user_id', '=', f.userId);
+    if (f.status) q = q.where('status', '=', f.status);
+    if (f.iccid) q = q.where('iccid', '=', f.iccid);
     if (f.before) q = q.where('id', '<', f.before);
     return q
       .orderBy('id', 'desc')
@@ -96,6 +116,30 @@ export const esimsRepo = {
     return q
       .orderBy('id', 'desc')
       .limit(limit + 1)
+      .execute();
+  },
+
+  /** `userId`'s eSIM when it is live (see `live`), else undefined. */
+  findLiveOwned(db: Executor, userId: string, esimId: string): Promise<EsimRow | undefined> {
+    return db
+      .selectFrom('esims')
+      .selectAll()
+      .where('id', '=', esimId)
+      .where('user_id', '=', userId)
+      .where(live)
+      .executeTakeFirst();
+  },
+
+  /** The eSIMs with these ICCIDs, deleted ones included (usage ingestion resolves its records by ICCID). */
+  findByIccids(
+    db: Executor,
+    iccids: string[],
+  ): Promise<Pick<EsimRow, 'id' | 'user_id' | 'iccid' | 'status'>[]> {
+    if (iccids.length === 0) return Promise.resolve([]);
+    return db
+      .selectFrom('esims')
+      .select(['id', 'user_id', 'iccid', 'status'])
+      .where('iccid', 'in', iccids)
       .execute();
   },
 };

@@ -3,27 +3,27 @@
  * user's eSIM answers 404 on every route, exactly like a missing one.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { requestMeta } from '../../http/meta.js';
-import { IdParams, ListQuery, PageOf, problems, ref } from '../../http/schemas.js';
+import { IdParams, PageOf, problems, ref } from '../../http/schemas.js';
 import { DEFAULT_LIMIT } from '../../lib/pagination.js';
 import { currentUser } from '../../plugins/auth.js';
+import { QR_DEFAULT_SIZE, etagMatches, qrEtag } from './qr.js';
 import {
   Esim,
+  EsimCreateBody,
   EsimCreated,
   EsimEvent,
-  EsimStatusField,
-  LabelField,
-  NullableLabelField,
-  toEsimView,
-} from './model.js';
-import { QR_DEFAULT_SIZE, QR_FORMATS, QR_MAX_SIZE, QR_MIN_SIZE, etagMatches, qrEtag } from './qr.js';
+  EsimEventsQuery,
+  EsimListQuery,
+  EsimRenameBody,
+  QrImageBody,
+  QrNotModified,
+  QrQuery,
+} from './schemas.js';
 
 const EsimRef = ref(Esim);
 /** Private: only the owner's client may keep it; revalidated by ETag after that. */
 const QR_CACHE_CONTROL = 'private, max-age=3600';
-/** Image bytes: documented as a binary string, sent as a Buffer (never through the JSON serializer). */
-const ImageBody = Type.Unsafe<Buffer>({ type: 'string', format: 'binary' });
 
 export const esimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { esims, esimQr } = app.services;
@@ -38,21 +38,13 @@ export const esimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         summary: 'Issue an eSIM (status released) with its activation code',
-        body: Type.Union([
-          Type.Object({ label: Type.Optional(LabelField) }, { additionalProperties: false }),
-          Type.Null(),
-        ]),
+        body: EsimCreateBody,
         response: { 201: ref(EsimCreated), ...problems(400, 401, 403, 409) },
       },
     },
     async (request, reply) => {
-      const issued = await esims.issue(currentUser(request), request.body?.label, requestMeta(request));
-      const view = toEsimView(issued.esim);
-      return reply
-        .code(201)
-        .send(
-          issued.confirmationCode === null ? view : { ...view, confirmation_code: issued.confirmationCode },
-        );
+      const esim = await esims.issue(currentUser(request).id, request.body?.label, requestMeta(request));
+      return reply.code(201).send(esim);
     },
   );
 
@@ -63,21 +55,13 @@ export const esimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         summary: 'The caller eSIMs, newest first (deleted ones only with ?status=deleted)',
-        querystring: Type.Object(
-          { status: Type.Optional(EsimStatusField), ...ListQuery },
-          { additionalProperties: false },
-        ),
+        querystring: EsimListQuery,
         response: { 200: PageOf(EsimRef), ...problems(400, 401, 403) },
       },
     },
     async (request) => {
       const { status, limit, cursor } = request.query;
-      const page = await esims.list(currentUser(request).id, {
-        status,
-        limit: limit ?? DEFAULT_LIMIT,
-        cursor,
-      });
-      return { items: page.items.map(toEsimView), next_cursor: page.next_cursor };
+      return esims.list(currentUser(request).id, { status, limit: limit ?? DEFAULT_LIMIT, cursor });
     },
   );
 
@@ -92,7 +76,7 @@ export const esimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: EsimRef, ...problems(400, 401, 403, 404) },
       },
     },
-    async (request) => toEsimView(await esims.get(currentUser(request).id, request.params.id)),
+    async (request) => esims.get(currentUser(request).id, request.params.id),
   );
 
   app.patch(
@@ -103,14 +87,13 @@ export const esimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         summary: 'Rename an eSIM (null clears the label)',
         params: IdParams,
-        body: Type.Object({ label: NullableLabelField }, { additionalProperties: false }),
+        body: EsimRenameBody,
         response: { 200: EsimRef, ...problems(400, 401, 403, 404, 409) },
       },
     },
     async (request) => {
       const { id } = request.params;
-      const esim = await esims.rename(currentUser(request).id, id, request.body.label, requestMeta(request));
-      return toEsimView(esim);
+      return esims.rename(currentUser(request).id, id, request.body.label, requestMeta(request));
     },
   );
 
@@ -125,8 +108,7 @@ export const esimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: EsimRef, ...problems(400, 401, 403, 404, 409) },
       },
     },
-    async (request) =>
-      toEsimView(await esims.remove(currentUser(request).id, request.params.id, requestMeta(request))),
+    async (request) => esims.remove(currentUser(request).id, request.params.id, requestMeta(request)),
   );
 
   app.get(
@@ -139,29 +121,16 @@ export const esimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Cacheable: a strong ETag, `Cache-Control: private`, `If-None-Match` answers 304. A deleted eSIM answers 409 ESIM_DELETED.',
         params: IdParams,
-        querystring: Type.Object(
-          {
-            format: Type.Optional(Type.Enum([...QR_FORMATS], { default: 'png' })),
-            size: Type.Optional(
-              Type.Integer({
-                minimum: QR_MIN_SIZE,
-                maximum: QR_MAX_SIZE,
-                default: QR_DEFAULT_SIZE,
-                description: 'pixels per side',
-              }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
+        querystring: QrQuery,
         response: {
           200: {
             description: 'The QR image',
             content: {
-              'image/png': { schema: ImageBody },
-              'image/svg+xml': { schema: ImageBody },
+              'image/png': { schema: QrImageBody },
+              'image/svg+xml': { schema: QrImageBody },
             },
           },
-          304: Type.Null({ description: 'Not modified: the cached image is current' }),
+          304: QrNotModified,
           ...problems(400, 401, 403, 404, 409),
         },
       },
@@ -187,7 +156,7 @@ export const esimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         summary: 'The eSIM lifecycle history, newest first',
         params: IdParams,
-        querystring: Type.Object(ListQuery, { additionalProperties: false }),
+        querystring: EsimEventsQuery,
         response: { 200: PageOf(ref(EsimEvent)), ...problems(400, 401, 403, 404) },
       },
     },

@@ -3,8 +3,8 @@
  * reads and edits, and every lifecycle move with its history row and activity entry in one transaction.
  */
 import { randomInt } from 'node:crypto';
-import { isUniqueViolation, transaction, type Db, type Dialect, type Tx } from '../../db/index.js';
-import type { EsimRow, EsimStatus, UserRow } from '../../db/types.js';
+import { isUniqueViolation, transaction, type Db, type Tx } from '../../db/index.js';
+import type { EsimRow, EsimStatus } from '../../db/types.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
 import { isFqdn } from '../../lib/activation-code.js';
 import type { Clock } from '../../lib/clock.js';
@@ -15,9 +15,19 @@ import { generateMatchingId } from '../../lib/matching-id.js';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
 import { sha256 } from '../../lib/secrets.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
+import { usersRepo } from '../users/repository.js';
 import { assertEsimMove, type EsimActor } from './lifecycle.js';
-import { activationCodeOf, toEsimEventView, type EsimEventView } from './model.js';
 import { esimsRepo } from './repository.js';
+import type { EsimCreatedView, EsimEventView, EsimView } from './schemas.js';
+import { activationCodeOf, toEsimEventView, toEsimView } from './views.js';
+
+export interface EsimSearch {
+  userId?: string;
+  status?: EsimStatus;
+  iccid?: string;
+  limit: number;
+  cursor?: string;
+}
 
 export interface EsimsOptions {
   smdpAddress: string;
@@ -27,12 +37,6 @@ export interface EsimsOptions {
   /** Identifier sources; tests replace them to force a collision. */
   newIccid?: () => string;
   newMatchingId?: () => string;
-}
-
-export interface IssuedEsim {
-  esim: EsimRow;
-  /** The plain confirmation code, present only when required; never stored or shown again. */
-  confirmationCode: string | null;
 }
 
 const ISSUE_ATTEMPTS = 5;
@@ -46,7 +50,6 @@ export class EsimsService {
 
   constructor(
     private readonly db: Db,
-    private readonly dialect: Dialect,
     private readonly clock: Clock,
     private readonly activity: ActivityService,
     private readonly opts: EsimsOptions,
@@ -57,22 +60,39 @@ export class EsimsService {
     this.newMatchingId = opts.newMatchingId ?? (() => generateMatchingId());
   }
 
-  /** A new eSIM for `user`; a rare ICCID or matching-ID collision is retried with fresh identifiers. */
-  async issue(user: UserRow, labelInput: string | null | undefined, meta: RequestMeta): Promise<IssuedEsim> {
+  /**
+   * A new eSIM for `userId`; a rare ICCID or matching-ID collision is retried with fresh identifiers. The
+   * plain confirmation code, when one is required, is in this answer only: it is never stored or shown again.
+   */
+  async issue(
+    userId: string,
+    labelInput: string | null | undefined,
+    meta: RequestMeta,
+  ): Promise<EsimCreatedView> {
     const label = labelOf(labelInput);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await transaction(this.db, (tx) => this.issueIn(tx, user, label, meta));
+        const { esim, confirmationCode } = await transaction(this.db, (tx) =>
+          this.issueIn(tx, userId, label, meta),
+        );
+        const view = toEsimView(esim);
+        return confirmationCode === null ? view : { ...view, confirmation_code: confirmationCode };
       } catch (err) {
         if (!isUniqueViolation(err) || attempt >= ISSUE_ATTEMPTS) throw err;
       }
     }
   }
 
-  private async issueIn(tx: Tx, user: UserRow, label: string | null, meta: RequestMeta): Promise<IssuedEsim> {
-    // the limit is counted and the row inserted under one lock per user (see lockOwner)
-    if (this.dialect === 'postgres') await esimsRepo.lockOwner(tx, user.id);
-    const live = await esimsRepo.countLive(tx, user.id);
+  private async issueIn(
+    tx: Tx,
+    userId: string,
+    label: string | null,
+    meta: RequestMeta,
+  ): Promise<{ esim: EsimRow; confirmationCode: string | null }> {
+    // the owner's row is locked until the transaction ends, so concurrent issues for one user count and
+    // insert one after another (on SQLite the transaction's write lock serialises them already)
+    await usersRepo.findForUpdate(tx, userId);
+    const live = await esimsRepo.countLive(tx, userId);
     if (live >= this.opts.limitPerUser) {
       throw conflict(
         'ESIM_LIMIT',
@@ -85,7 +105,7 @@ export class EsimsService {
       : null;
     const esim = await esimsRepo.insert(tx, {
       id: newId(),
-      user_id: user.id,
+      user_id: userId,
       label,
       iccid: this.newIccid(),
       eid: null,
@@ -98,27 +118,37 @@ export class EsimsService {
       updated_at: now,
       deleted_at: null,
     });
-    await this.record(tx, esim, null, { type: 'user', id: user.id }, meta, 'esim.created');
+    await this.record(tx, esim, null, { type: 'user', id: userId }, meta, 'esim.created');
     return { esim, confirmationCode };
   }
 
   async list(
     userId: string,
     q: { status?: EsimStatus; limit: number; cursor?: string },
-  ): Promise<Page<EsimRow>> {
+  ): Promise<Page<EsimView>> {
     const before = decodeCursor(q.cursor);
     const rows = await esimsRepo.list(this.db, { userId, status: q.status, before, limit: q.limit });
-    return toPage(rows, q.limit, (r) => r);
+    return toPage(rows, q.limit, toEsimView);
+  }
+
+  /** Operators: everyone's eSIMs, newest first, filtered by owner, status and ICCID. */
+  async search(s: EsimSearch): Promise<Page<EsimView>> {
+    const rows = await esimsRepo.search(this.db, {
+      userId: s.userId,
+      status: s.status,
+      iccid: s.iccid,
+      before: decodeCursor(s.cursor),
+      limit: s.limit,
+    });
+    return toPage(rows, s.limit, toEsimView);
   }
 
   /** The caller's eSIM; another user's answers 404 exactly like a missing one. */
-  async get(userId: string, id: string): Promise<EsimRow> {
-    const esim = await esimsRepo.findOwned(this.db, userId, id);
-    if (!esim) throw notFound('eSIM');
-    return esim;
+  async get(userId: string, id: string): Promise<EsimView> {
+    return toEsimView(await this.owned(userId, id));
   }
 
-  async rename(userId: string, id: string, labelInput: string | null, meta: RequestMeta): Promise<EsimRow> {
+  async rename(userId: string, id: string, labelInput: string | null, meta: RequestMeta): Promise<EsimView> {
     const label = labelOf(labelInput);
     return transaction(this.db, async (tx) => {
       const esim = await esimsRepo.findOwned(tx, userId, id);
@@ -135,16 +165,16 @@ export class EsimsService {
         ip: meta.ip,
         userAgent: meta.userAgent,
       });
-      return updated;
+      return toEsimView(updated);
     });
   }
 
   /** The owner deletes: the row stays (its packs keep their history), its status becomes `deleted`. */
-  async remove(userId: string, id: string, meta: RequestMeta): Promise<EsimRow> {
+  async remove(userId: string, id: string, meta: RequestMeta): Promise<EsimView> {
     return transaction(this.db, async (tx) => {
       const esim = await esimsRepo.findOwned(tx, userId, id);
       if (!esim) throw notFound('eSIM');
-      return this.move(tx, esim, 'deleted', { type: 'user', id: userId }, meta);
+      return toEsimView(await this.move(tx, esim, 'deleted', { type: 'user', id: userId }, meta));
     });
   }
 
@@ -155,7 +185,7 @@ export class EsimsService {
     eid: string | undefined,
     actor: EsimActor,
     meta: RequestMeta,
-  ): Promise<EsimRow> {
+  ): Promise<EsimView> {
     if (eid !== undefined && !isValidEid(eid)) {
       throw badRequest('INVALID_EID', 'The EID fails its check digits', [
         { field: 'body.eid', message: 'fails the ISO 7064 mod 97-10 check' },
@@ -167,7 +197,7 @@ export class EsimsService {
       if (eid !== undefined && esim.eid !== null && esim.eid !== eid) {
         throw conflict('EID_MISMATCH', 'The eSIM is already bound to another EID');
       }
-      return this.move(tx, esim, to, actor, meta, eid);
+      return toEsimView(await this.move(tx, esim, to, actor, meta, eid));
     });
   }
 
@@ -177,16 +207,22 @@ export class EsimsService {
     q: { limit: number; cursor?: string },
   ): Promise<Page<EsimEventView>> {
     const before = decodeCursor(q.cursor);
-    await this.get(userId, id);
+    await this.owned(userId, id);
     const rows = await esimsRepo.listEvents(this.db, id, q.limit, before);
     return toPage(rows, q.limit, toEsimEventView);
   }
 
   /** The QR payload of the caller's eSIM; a deleted eSIM has none to show (409 ESIM_DELETED). */
   async qrPayload(userId: string, id: string): Promise<string> {
-    const esim = await this.get(userId, id);
+    const esim = await this.owned(userId, id);
     if (esim.status === 'deleted') throw conflict('ESIM_DELETED', 'A deleted eSIM has no activation QR code');
     return activationCodeOf(esim);
+  }
+
+  private async owned(userId: string, id: string): Promise<EsimRow> {
+    const esim = await esimsRepo.findOwned(this.db, userId, id);
+    if (!esim) throw notFound('eSIM');
+    return esim;
   }
 
   /** One state-machine move: checked against the table, applied only from the state it was read in. */

@@ -1,17 +1,21 @@
 /** The system: liveness and readiness, and the operators' stats and health. */
-import { adminRoutes } from '../admin/routes.js';
 import { StatsService } from '../admin/stats.service.js';
-import { SystemService } from '../admin/system.service.js';
 import { defineModule } from '../module.js';
+import { systemAdminRoutes } from './admin.routes.js';
 import { systemRoutes } from './routes.js';
+import { SystemService } from './service.js';
 
 export const systemModule = defineModule({
   name: 'system',
   after: ['users', 'packs', 'activity'],
   services: (app) => {
-    app.services.adminStats = new StatsService(app.ctx.db, app.ctx.clock);
-    app.services.adminSystem = new SystemService(app.ctx.database);
+    const system = new SystemService(app.ctx.database);
+    app.services.stats = new StatsService(app.ctx.db, app.ctx.clock);
+    app.services.system = system;
+    // the event-loop histogram lives as long as the app
+    app.addHook('onReady', async () => system.start());
+    app.addHook('onClose', async () => system.stop());
   },
   rootRoutes: [systemRoutes],
-  adminRoutes: [adminRoutes],
+  adminRoutes: [systemAdminRoutes],
 });

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { parseActivationCode } from '../../../src/lib/activation-code.js';
 import { isValidIccid } from '../../../src/lib/iccid.js';
-import { APPLE_INSTALL_BASE, type EsimCreatedView, type EsimView } from '../../../src/modules/esims/model.js';
+import type { EsimCreatedView, EsimView } from '../../../src/modules/esims/schemas.js';
+import { APPLE_INSTALL_BASE } from '../../../src/modules/esims/views.js';
 import { forEachDialect, problemOf, registerUser, type Session } from '../../helper.js';
 
 const ESIMS = '/api/v1/esims';

@@ -5,9 +5,8 @@ import { isUniqueViolation } from '../../../src/db/index.js';
 import { ActivityService } from '../../../src/modules/activity/service.js';
 import { generateIccid } from '../../../src/lib/iccid.js';
 import { sha256 } from '../../../src/lib/secrets.js';
-import type { EsimCreatedView, EsimView } from '../../../src/modules/esims/model.js';
+import type { EsimCreatedView, EsimView } from '../../../src/modules/esims/schemas.js';
 import { EsimsService } from '../../../src/modules/esims/service.js';
-import { usersRepo } from '../../../src/modules/users/repository.js';
 import { forEachDialect, problemOf, registerUser, type TestEnv } from '../../helper.js';
 import { decodePng } from '../../fixtures/qr-decode.js';
 
@@ -80,40 +79,39 @@ forEachDialect(
     });
 
     test('when a generated ICCID collides with an existing one, then the issue is retried with a fresh one', async () => {
-      const { app, db, dialect, clock, config } = env();
+      const { app, db, clock, config } = env();
       const s = await registerUser(app);
       const taken = (
         await app.inject({ method: 'POST', url: ESIMS, headers: s.headers, payload: {} })
       ).json<EsimView>();
       const other = await registerUser(app);
-      const user = (await usersRepo.findById(db, other.id))!;
       const sequence = [taken.iccid, taken.iccid];
-      const service = new EsimsService(db, dialect, clock, new ActivityService(db, clock), {
+      const service = new EsimsService(db, clock, new ActivityService(db, clock), {
         smdpAddress: config.SMDP_ADDRESS,
         iccidPrefix: config.ICCID_PREFIX,
         limitPerUser: LIMIT,
         confirmationCode: false,
         newIccid: () => sequence.shift() ?? generateIccid(config.ICCID_PREFIX),
       });
-      const issued = await service.issue(user, null, META);
-      assert.notEqual(issued.esim.iccid, taken.iccid);
+      const issued = await service.issue(other.id, null, META);
+      assert.notEqual(issued.iccid, taken.iccid);
       assert.equal(sequence.length, 0, 'both colliding ICCIDs were tried');
       assert.equal(await liveCount(env(), other.id), 1);
       const events = await db
         .selectFrom('esim_events')
         .select('esim_id')
-        .where('esim_id', '=', issued.esim.id)
+        .where('esim_id', '=', issued.id)
         .execute();
       assert.equal(events.length, 1, 'the failed attempts left nothing behind');
 
-      const always = new EsimsService(db, dialect, clock, new ActivityService(db, clock), {
+      const always = new EsimsService(db, clock, new ActivityService(db, clock), {
         smdpAddress: config.SMDP_ADDRESS,
         iccidPrefix: config.ICCID_PREFIX,
         limitPerUser: LIMIT,
         confirmationCode: false,
         newIccid: () => taken.iccid,
       });
-      await assert.rejects(always.issue(user, null, META), (err) => isUniqueViolation(err));
+      await assert.rejects(always.issue(other.id, null, META), (err) => isUniqueViolation(err));
       assert.equal(await liveCount(env(), other.id), 1);
     });
   },

@@ -6,7 +6,7 @@ import type { EsimStatus } from '../../../src/db/types.js';
 import { eidCheckDigits } from '../../../src/lib/eid.js';
 import { sha256 } from '../../../src/lib/secrets.js';
 import { ESIM_STATUSES, ESIM_TRANSITIONS, canMoveEsim } from '../../../src/modules/esims/lifecycle.js';
-import type { EsimEventView, EsimView } from '../../../src/modules/esims/model.js';
+import type { EsimEventView, EsimView } from '../../../src/modules/esims/schemas.js';
 import { adminSession, forEachDialect, problemOf, registerUser, type Session } from '../../helper.js';
 import { issueApiKey } from '../../fixtures/usage.js';
 

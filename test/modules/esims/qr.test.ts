@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import type { EsimView } from '../../../src/modules/esims/model.js';
+import type { EsimView } from '../../../src/modules/esims/schemas.js';
 import { forEachDialect, problemOf, registerUser, type Session } from '../../helper.js';
 import { decodePng, decodeSvg, svgSymbol } from '../../fixtures/qr-decode.js';
 

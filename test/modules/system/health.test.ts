@@ -3,9 +3,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildApp } from '../../src/app.js';
-import { openDatabase } from '../../src/db/index.js';
-import { forEachDialect, freshDatabaseUrl, testConfig } from '../helper.js';
+import { buildApp } from '../../../src/app.js';
+import { openDatabase } from '../../../src/db/index.js';
+import { forEachDialect, freshDatabaseUrl, testConfig } from '../../helper.js';
 
 forEachDialect('http: health and readiness', ({ env }) => {
   test('when the process runs, then /health answers 200 ok', async () => {

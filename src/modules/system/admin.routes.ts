@@ -1,22 +1,13 @@
-/**
- * /api/v1/admin: the operators' API (issue 5). Every route below requires an active admin (no token 401,
- * a user 403). Owns the admin views of users, everyone's packs / eSIMs / activity, the stats and the
- * system health; the catalogue, API-key and eSIM-status admin routes live with their own modules.
- */
+/** /api/v1/admin/{stats,system}: the operators' numbers and the process health (an admin only). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems } from '../../http/schemas.js';
 import { Stats, SystemHealth } from './schemas.js';
 
-export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { adminStats, adminSystem } = app.services;
+export const systemAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { stats, system } = app.services;
   const tags = ['admin'];
   const security = [{ bearerAuth: [] }];
   app.addHook('onRequest', app.requireAdmin);
-
-  // the event-loop histogram lives as long as the app
-  adminSystem.start();
-  app.addHook('onClose', async () => adminSystem.stop());
-
 
   app.get(
     '/stats',
@@ -28,7 +19,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Stats, ...problems(401, 403) },
       },
     },
-    async () => adminStats.snapshot(),
+    async () => stats.snapshot(),
   );
 
   app.get(
@@ -41,6 +32,6 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SystemHealth, ...problems(401, 403) },
       },
     },
-    async () => adminSystem.health(),
+    async () => system.health(),
   );
 };

@@ -1,15 +1,13 @@
 /**
- * The public shapes of an eSIM and of its lifecycle history, and how a row becomes them. The activation
- * code and the Apple install link are derived from the row, never stored, so they cannot drift apart.
+ * The TypeBox shapes of the eSIM routes: the named views (an eSIM, a new eSIM with its one-time code, a
+ * lifecycle event) and every query and body the public and operators' routes accept.
  */
 import { Type, type Static } from 'typebox';
-import type { EsimEventsTable, EsimRow } from '../../db/types.js';
-import { Id, Nullable, Timestamp } from '../../http/schemas.js';
-import { buildActivationCode } from '../../lib/activation-code.js';
-import { iso } from '../../lib/clock.js';
+import { Id, ListQuery, Nullable, Timestamp } from '../../http/schemas.js';
 import { EID_PATTERN } from '../../lib/eid.js';
 import { ICCID_PATTERN } from '../../lib/iccid.js';
 import { ESIM_STATUSES } from './lifecycle.js';
+import { QR_DEFAULT_SIZE, QR_FORMATS, QR_MAX_SIZE, QR_MIN_SIZE } from './qr.js';
 
 export const EsimStatusField = Type.Enum([...ESIM_STATUSES]);
 
@@ -84,54 +82,55 @@ export const EsimEvent = Type.Object(
 );
 export type EsimEventView = Static<typeof EsimEvent>;
 
-export const APPLE_INSTALL_BASE = 'https://esimsetup.apple.com/esim_qrcode_provisioning?carddata=';
+// ---- requests ---------------------------------------------------------------------------------------
 
-/**
- * Apple's universal link carries the activation code exactly as the QR does, in the `carddata` query
- * parameter. It is encoded as a query component (RFC 3986): `:` and `$` are legal there and stay as they
- * are, like in Apple's examples, so for every code we issue (letters, digits, `.`, `-`, `:`, `$`) the link is
- * the prefix plus the code verbatim; anything else (`&`, `+`, `#`, spaces...) would be percent-encoded.
- */
-export function appleInstallUrl(activationCode: string): string {
-  return APPLE_INSTALL_BASE + encodeURIComponent(activationCode).replace(/%24/g, '$').replace(/%3A/g, ':');
-}
+/** POST /esims: an optional label; an empty body is the same as `{}`. */
+export const EsimCreateBody = Type.Union([
+  Type.Object({ label: Type.Optional(LabelField) }, { additionalProperties: false }),
+  Type.Null(),
+]);
 
-export function activationCodeOf(e: EsimRow): string {
-  return buildActivationCode({
-    smdpAddress: e.smdp_address,
-    matchingId: e.matching_id,
-    confirmationCodeRequired: e.confirmation_code_hash !== null,
-  });
-}
+export const EsimRenameBody = Type.Object({ label: NullableLabelField }, { additionalProperties: false });
 
-export function toEsimView(e: EsimRow): EsimView {
-  const activation = activationCodeOf(e);
-  return {
-    id: e.id,
-    user_id: e.user_id,
-    label: e.label,
-    iccid: e.iccid,
-    eid: e.eid,
-    status: e.status,
-    smdp_address: e.smdp_address,
-    matching_id: e.matching_id,
-    activation_code: activation,
-    confirmation_code_required: e.confirmation_code_hash !== null,
-    apple_install_url: appleInstallUrl(activation),
-    created_at: iso(e.created_at),
-    updated_at: iso(e.updated_at),
-  };
-}
+export const EsimListQuery = Type.Object(
+  { status: Type.Optional(EsimStatusField), ...ListQuery },
+  { additionalProperties: false },
+);
 
-/** Operators' ids are not shown to the owner: only that an operator or the network acted. */
-export function toEsimEventView(e: EsimEventsTable): EsimEventView {
-  return {
-    id: e.id,
-    esim_id: e.esim_id,
-    from_status: e.from_status,
-    to_status: e.to_status,
-    actor_type: e.actor_type,
-    actor_id: e.actor_type === 'user' ? e.actor_id : null,
-    created_at: iso(e.created_at),
-  };
-}
+export const EsimEventsQuery = Type.Object(ListQuery, { additionalProperties: false });
+
+export const QrQuery = Type.Object(
+  {
+    format: Type.Optional(Type.Enum([...QR_FORMATS], { default: 'png' })),
+    size: Type.Optional(
+      Type.Integer({
+        minimum: QR_MIN_SIZE,
+        maximum: QR_MAX_SIZE,
+        default: QR_DEFAULT_SIZE,
+        description: 'pixels per side',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** Image bytes: documented as a binary string, sent as a Buffer (never through the JSON serializer). */
+export const QrImageBody = Type.Unsafe<Buffer>({ type: 'string', format: 'binary' });
+export const QrNotModified = Type.Null({ description: 'Not modified: the cached image is current' });
+
+export const EsimStatusReport = Type.Object(
+  { status: EsimStatusField, eid: Type.Optional(EidField) },
+  { additionalProperties: false },
+);
+
+/** GET /admin/esims: everyone's eSIMs, every status unless one is asked for. */
+export const AdminEsimListQuery = Type.Object(
+  {
+    user_id: Type.Optional(Id),
+    status: Type.Optional(EsimStatusField),
+    iccid: Type.Optional(Type.String({ pattern: ICCID_PATTERN, description: 'exact ICCID' })),
+    ...ListQuery,
+  },
+  { additionalProperties: false },
+);
+export type AdminEsimListQuery = Static<typeof AdminEsimListQuery>;

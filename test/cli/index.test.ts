@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { buildApp } from '../src/app.js';
-import { freshDatabaseUrl, testConfig } from './helper.js';
+import { buildApp } from '../../src/app.js';
+import { freshDatabaseUrl, testConfig } from '../helper.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 interface Run {
   code: number | null;

@@ -1,12 +1,16 @@
 /**
- * System health for operators: version, process, database round trip and pool, memory and event-loop
- * delay. The event-loop histogram runs from the app's start to its close (start/stop are called by the
- * admin plugin's lifecycle), so its percentiles describe the whole life of the process's app.
+ * Readiness (a database round trip within a time limit) and system health for operators: version,
+ * process, database round trip and pool, memory and event-loop delay. The event-loop histogram runs from
+ * the app's start to its close (system/index.ts starts and stops it with the app), so its percentiles
+ * describe the whole life of the process's app.
  */
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import type { DatabaseHandle } from '../../db/index.js';
 import { VERSION } from '../../version.js';
 import type { SystemHealth } from './schemas.js';
+
+/** How long readiness waits for the database before answering that it is unreachable. */
+const PING_TIMEOUT_MS = 2000;
 
 const NS_PER_MS = 1e6;
 // the histogram samples the interval between timer ticks; the lag is what exceeds the resolution
@@ -27,6 +31,21 @@ export class SystemService {
   stop(): void {
     this.histogram?.disable();
     this.histogram = undefined;
+  }
+
+  /** Resolves when the database answers a round trip in time; rejects otherwise. */
+  async checkDatabase(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.database.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('database ping timed out')), PING_TIMEOUT_MS);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async health(): Promise<SystemHealth> {

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { commands, main } from '../../src/cli/index.js';
 import { runSeedDemo } from '../../src/cli/seed-demo.js';
 import { isCountryCode } from '../../src/lib/iso.js';
-import { DEMO_EMAIL, DEMO_PLANS } from '../../src/modules/admin/demo.js';
+import { DEMO_PLANS } from '../../src/cli/demo-catalogue.js';
+import { DEMO_EMAIL } from '../../src/cli/demo.js';
 import { forEachDialect } from '../helper.js';
 
 /** Runs `fn` with console.log captured. */
