@@ -2,14 +2,13 @@
  * Authentication guards. `authenticate` verifies the bearer JWT (HS256 pinned) and then reads the user by
  * primary key on every request, so a suspension or deletion takes effect at once and the role always comes
  * from the database, never from a claim. `requireAdmin` adds the role check; `authenticateMachine` admits
- * an X-API-Key (hashed lookup, constant-time compare) or an admin bearer.
+ * an X-API-Key (checked, and its use recorded, by the api-keys service) or an admin bearer.
  */
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { UserRow } from '../db/types.js';
 import { forbidden, unauthorized } from '../errors.js';
-import { safeEqual, sha256 } from '../lib/secrets.js';
 import type { AccessClaims } from '../modules/auth/service.js';
 import { usersRepo } from '../modules/users/repository.js';
 import type { AppContext } from '../context.js';
@@ -107,17 +106,8 @@ export const authPlugin = fp(
     app.decorate('authenticateMachine', async (request: FastifyRequest) => {
       const presented = request.headers['x-api-key'];
       if (typeof presented !== 'string' || presented === '') return app.requireAdmin(request);
-      if (presented.length > 200) throw unauthorized('INVALID_API_KEY', 'The API key is invalid');
-      const hash = sha256(presented);
-      const key = await ctx.db
-        .selectFrom('api_keys')
-        .select(['id', 'name', 'key_hash'])
-        .where('key_hash', '=', hash)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      // the lookup is by hash; the explicit constant-time compare keeps that property explicit
-      if (!key || !safeEqual(key.key_hash, hash))
-        throw unauthorized('INVALID_API_KEY', 'The API key is invalid');
+      const key = await app.services.apiKeys.authenticate(presented);
+      if (!key) throw unauthorized('INVALID_API_KEY', 'The API key is invalid');
       request.principal = { kind: 'api_key', keyId: key.id, name: key.name };
     });
   },

@@ -1,6 +1,6 @@
 /** API keys: the credentials of machine clients (the network's usage feed), managed by operators. */
 import { defineModule } from '../module.js';
-import { apiKeysRoutes } from './routes.js';
+import { apiKeysAdminRoutes } from './admin.routes.js';
 import { ApiKey } from './schemas.js';
 import { ApiKeysService } from './service.js';
 
@@ -11,5 +11,5 @@ export const apiKeysModule = defineModule({
   services: (app) => {
     app.services.apiKeys = new ApiKeysService(app.ctx.db, app.ctx.clock, app.services.activity);
   },
-  adminRoutes: [apiKeysRoutes],
+  adminRoutes: [apiKeysAdminRoutes],
 });

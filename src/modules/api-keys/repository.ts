@@ -11,6 +11,19 @@ export const apiKeysRepo = {
     return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
   },
 
+  /** The key that is not revoked and has this SHA-256. */
+  findLiveByHash(
+    db: Executor,
+    hash: string,
+  ): Promise<Pick<ApiKeyRow, 'id' | 'name' | 'key_hash'> | undefined> {
+    return db
+      .selectFrom('api_keys')
+      .select(['id', 'name', 'key_hash'])
+      .where('key_hash', '=', hash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+  },
+
   list(db: Executor, opts: { after?: string; limit: number }): Promise<ApiKeyRow[]> {
     let q = db.selectFrom('api_keys').selectAll();
     if (opts.after) q = q.where('id', '<', opts.after);

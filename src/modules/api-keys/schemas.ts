@@ -28,5 +28,6 @@ export const CreatedApiKey = Type.Object({
   prefix: Type.String(),
   created_at: Timestamp,
 });
+export type CreatedApiKeyView = Static<typeof CreatedApiKey>;
 
 export const ApiKeyListQuery = Type.Object(ListQuery, { additionalProperties: false });

@@ -100,6 +100,27 @@ forEachDialect('admin api keys', ({ env }) => {
     assert.deepEqual(actions.map((a) => a.action).sort(), ['admin.api_key_created', 'admin.api_key_revoked']);
   });
 
+  test('when a key is used on the eSIM status route, then its last_used_at is recorded there too', async () => {
+    const { app, db, clock } = env();
+    const admin = await adminSession(app);
+    const created = (
+      await app.inject({ method: 'POST', url: KEYS, headers: admin.headers, payload: { name: 'sm-dp' } })
+    ).json<{ id: string; key: string }>();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/esims/01900000-0000-7000-8000-000000000000/status',
+      headers: { 'x-api-key': created.key },
+      payload: { status: 'downloaded' },
+    });
+    assert.equal(res.statusCode, 404, res.body);
+    const row = await db
+      .selectFrom('api_keys')
+      .select('last_used_at')
+      .where('id', '=', created.id)
+      .executeTakeFirst();
+    assert.equal(row?.last_used_at, clock.now());
+  });
+
   test('when the key id is unknown, then revoking it is a 404', async () => {
     const { app } = env();
     const admin = await adminSession(app);

@@ -5,9 +5,8 @@ import { requestMeta } from '../../http/meta.js';
 import { DEFAULT_LIMIT } from '../../lib/pagination.js';
 import { currentUser } from '../../plugins/auth.js';
 import { ApiKey, ApiKeyListQuery, CreateApiKeyBody, CreatedApiKey } from './schemas.js';
-import { toApiKeyView } from './service.js';
 
-export const apiKeysRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const apiKeysAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { apiKeys } = app.services;
   const tags = ['admin'];
   const security = [{ bearerAuth: [] }];
@@ -24,17 +23,10 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: CreatedApiKey, ...problems(400, 401, 403) },
       },
     },
-    async (request, reply) => {
-      const { row, key } = await apiKeys.create(
-        request.body.name,
-        currentUser(request),
-        requestMeta(request),
-      );
-      const view = toApiKeyView(row);
-      return reply
+    async (request, reply) =>
+      reply
         .code(201)
-        .send({ id: view.id, name: view.name, key, prefix: view.prefix, created_at: view.created_at });
-    },
+        .send(await apiKeys.create(request.body.name, currentUser(request).id, requestMeta(request))),
   );
 
   app.get(
@@ -63,7 +55,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await apiKeys.revoke(request.params.id, currentUser(request), requestMeta(request));
+      await apiKeys.revoke(request.params.id, currentUser(request).id, requestMeta(request));
       return reply.code(204).send(null);
     },
   );
