@@ -112,18 +112,10 @@ export class AdminUsersService {
       if (next.status === 'suspended' && before.status !== 'suspended') {
         await refreshTokensRepo.revokeUser(tx, id, now);
       }
-      await this.activity.record(tx, {
-        action: 'admin.user_updated',
-        userId: id,
-        actorId,
-        targetType: 'user',
-        targetId: id,
-        metadata: {
-          before: { status: before.status, role: before.role },
-          after: { status: after.status, role: after.role },
-          ...(change.reason ? { reason: change.reason } : {}),
-        },
-        ...meta,
+      await this.log(tx, 'admin.user_updated', actorId, id, meta, {
+        before: { status: before.status, role: before.role },
+        after: { status: after.status, role: after.role },
+        ...(change.reason ? { reason: change.reason } : {}),
       });
       return after;
     });
@@ -159,22 +151,34 @@ export class AdminUsersService {
       });
       await refreshTokensRepo.revokeUser(tx, id, now);
       // the log keeps no personal field of the deleted account: only what changed in kind
-      await this.activity.record(tx, {
-        action: 'admin.user_deleted',
-        userId: id,
-        actorId,
-        targetType: 'user',
-        targetId: id,
-        metadata: {
-          before: { status: before.status, role: before.role, deleted_at: null },
-          after: { status: after.status, role: after.role, deleted_at: iso(now), anonymised: true },
-          ...(reason ? { reason } : {}),
-        },
-        ...meta,
+      await this.log(tx, 'admin.user_deleted', actorId, id, meta, {
+        before: { status: before.status, role: before.role, deleted_at: null },
+        after: { status: after.status, role: after.role, deleted_at: iso(now), anonymised: true },
+        ...(reason ? { reason } : {}),
       });
       return after;
     });
     return toUserView(user);
+  }
+
+  /** An operator's change to account `id`, in the activity log of that account. */
+  private log(
+    tx: Executor,
+    action: string,
+    actorId: string,
+    id: string,
+    meta: RequestMeta,
+    metadata: Record<string, unknown>,
+  ): Promise<void> {
+    return this.activity.record(tx, {
+      action,
+      userId: id,
+      actorId,
+      targetType: 'user',
+      targetId: id,
+      metadata,
+      ...meta,
+    });
   }
 
   /** Updates the locked row; it cannot have gone since it was locked. */

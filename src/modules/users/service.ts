@@ -2,7 +2,7 @@
  * The caller's own account (profile, profile edits) and creating admins (bootstrap and CLI). Also the
  * rules on accounts every module shares: how an email is normalised, and the public view of a user.
  */
-import { isUniqueViolation, transaction, type Db } from '../../db/index.js';
+import { isUniqueViolation, transaction, type Db, type Executor } from '../../db/index.js';
 import type { UserRow } from '../../db/types.js';
 import { notFound } from '../../errors.js';
 import { iso, type Clock } from '../../lib/clock.js';
@@ -107,13 +107,7 @@ export class UsersService {
         password_hash: hash,
         updated_at: this.clock.now(),
       });
-      await this.activity.record(tx, {
-        action: 'admin.bootstrap',
-        userId: existing.id,
-        targetType: 'user',
-        targetId: existing.id,
-        metadata: { promoted: true },
-      });
+      await this.logBootstrap(tx, existing.id, { promoted: true });
       return u ?? existing;
     });
   }
@@ -122,14 +116,18 @@ export class UsersService {
     const passwordHash = await this.passwords.hash(password);
     return transaction(this.db, async (tx) => {
       const u = await usersRepo.create(tx, { email, passwordHash, role: 'admin' }, this.clock.now());
-      await this.activity.record(tx, {
-        action: 'admin.bootstrap',
-        userId: u.id,
-        targetType: 'user',
-        targetId: u.id,
-        metadata: { created: true },
-      });
+      await this.logBootstrap(tx, u.id, { created: true });
       return u;
+    });
+  }
+
+  private logBootstrap(tx: Executor, userId: string, metadata: Record<string, unknown>): Promise<void> {
+    return this.activity.record(tx, {
+      action: 'admin.bootstrap',
+      userId,
+      targetType: 'user',
+      targetId: userId,
+      metadata,
     });
   }
 }
