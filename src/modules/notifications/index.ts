@@ -1,7 +1,7 @@
 /** Notifications: what the service tells a user (usage thresholds, depletion, expiry). */
 import { defineModule } from '../module.js';
-import { Notification } from './model.js';
 import { notificationsRoutes } from './routes.js';
+import { Notification } from './schemas.js';
 import { NotificationsService } from './service.js';
 
 export const notificationsModule = defineModule({

@@ -1,10 +1,9 @@
 /** /api/v1/notifications: the caller's notifications. HTTP only. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { IdParams, ListQuery, PageOf, problems, ref } from '../../http/schemas.js';
+import { IdParams, PageOf, problems, ref } from '../../http/schemas.js';
 import { DEFAULT_LIMIT } from '../../lib/pagination.js';
 import { currentUser } from '../../plugins/auth.js';
-import { Notification } from './model.js';
+import { Notification, NotificationListQuery } from './schemas.js';
 
 const NotificationRef = ref(Notification);
 
@@ -21,10 +20,7 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         summary: 'The caller’s notifications, newest first; `?unread=true` keeps unread ones',
-        querystring: Type.Object(
-          { unread: Type.Optional(Type.Boolean({ default: false })), ...ListQuery },
-          { additionalProperties: false },
-        ),
+        querystring: NotificationListQuery,
         response: { 200: PageOf(NotificationRef), ...problems(400, 401, 403) },
       },
     },

@@ -4,10 +4,25 @@
  */
 import type { Db } from '../../db/index.js';
 import { notFound } from '../../errors.js';
-import type { Clock } from '../../lib/clock.js';
+import type { NotificationRow } from '../../db/types.js';
+import { iso, type Clock } from '../../lib/clock.js';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
-import { toNotificationView, type NotificationView } from './model.js';
 import { notificationsRepo } from './repository.js';
+import type { NotificationView } from './schemas.js';
+
+/** The view of a stored notification. */
+export function toNotificationView(n: NotificationRow): NotificationView {
+  return {
+    id: n.id,
+    user_id: n.user_id,
+    type: n.type,
+    pack_id: n.pack_id,
+    esim_id: n.esim_id,
+    message: n.message,
+    created_at: iso(n.created_at),
+    read_at: iso(n.read_at),
+  };
+}
 
 export class NotificationsService {
   constructor(

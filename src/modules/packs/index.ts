@@ -1,9 +1,8 @@
 /** Orders and packs: purchases, grants, the pack lifecycle and the expiry sweep. */
-import { adminOversightRoutes } from '../admin/oversight.routes.js';
-import { OversightService } from '../admin/oversight.service.js';
 import { defineModule } from '../module.js';
-import { Pack } from './model.js';
+import { adminPacksRoutes } from './admin.routes.js';
 import { packsRoutes } from './routes.js';
+import { Pack } from './schemas.js';
 import { PacksService } from './service.js';
 
 export const packsModule = defineModule({
@@ -11,10 +10,8 @@ export const packsModule = defineModule({
   after: ['activity', 'plans'],
   schemas: [Pack],
   services: (app) => {
-    const { db, clock } = app.ctx;
-    app.services.packs = new PacksService(db, clock, app.services.activity);
-    app.services.adminOversight = new OversightService(db, clock, app.services.activity);
+    app.services.packs = new PacksService(app.ctx.db, app.ctx.clock, app.services.activity);
   },
   routes: [{ prefix: '/packs', plugin: packsRoutes }],
-  adminRoutes: [adminOversightRoutes],
+  adminRoutes: [adminPacksRoutes],
 });

@@ -14,6 +14,9 @@ export const PACK_TRANSITIONS: Readonly<Record<PackStatus, readonly PackStatus[]
   cancelled: [],
 };
 
+/** Every pack status, in lifecycle order. */
+export const PACK_STATUSES = Object.keys(PACK_TRANSITIONS) as PackStatus[];
+
 export function canMovePack(from: PackStatus, to: PackStatus): boolean {
   return PACK_TRANSITIONS[from].includes(to);
 }

@@ -6,15 +6,17 @@
  */
 import { isUniqueViolation, transaction, type Db, type Executor, type Tx } from '../../db/index.js';
 import type { OrderRow, PackRow } from '../../db/types.js';
+import { Value } from 'typebox/value';
 import { badRequest, conflict, notFound, type FieldError } from '../../errors.js';
 import { DAY_MS, type Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
-import { isCurrencyCode } from '../../lib/iso.js';
 import { sha256 } from '../../lib/secrets.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
-import { MAX_DATA_BYTES, MAX_VALIDITY_DAYS } from '../plans/model.js';
+import { esimsRepo } from '../esims/repository.js';
 import { plansRepo } from '../plans/repository.js';
+import { CurrencyCode } from '../plans/schemas.js';
 import { usersRepo } from '../users/repository.js';
+import { GrantCustom, GrantFromPlan } from '../users/schemas.js';
 import { ordersRepo, packsRepo } from './repository.js';
 
 export interface PurchaseInput {
@@ -42,7 +44,6 @@ export type GrantInput =
     };
 
 export const IDEMPOTENCY_WINDOW_MS = DAY_MS;
-export const MAX_REASON_LENGTH = 500;
 
 /** SHA-256 of the canonical purchase body: same fields, fixed order, absent = null. */
 export function purchaseHash(input: PurchaseInput): string {
@@ -106,24 +107,34 @@ function orderAndPack(
   return { order, pack };
 }
 
+/**
+ * A grant checked against the admin route's body schema (users/schemas.ts), the one statement of its
+ * rules, for every caller (the route has checked it already; seed-demo and tests call the service). One
+ * error per field, the reason first; a name of spaces only, which trims to nothing, is refused too.
+ */
 function grantErrors(input: GrantInput, reason: string): FieldError[] {
-  const errors: FieldError[] = [];
-  if (reason.trim().length === 0 || reason.length > MAX_REASON_LENGTH)
-    errors.push({ field: 'body.reason', message: `must be 1 to ${MAX_REASON_LENGTH} characters` });
-  if ('planId' in input) return errors;
-  if (input.name.trim().length === 0 || input.name.length > 200)
-    errors.push({ field: 'body.name', message: 'must be 1 to 200 characters' });
-  if (!Number.isSafeInteger(input.dataBytes) || input.dataBytes < 1 || input.dataBytes > MAX_DATA_BYTES)
-    errors.push({ field: 'body.data_bytes', message: `must be an integer from 1 to ${MAX_DATA_BYTES}` });
-  const days = input.validityDays;
-  if (!Number.isSafeInteger(days) || days < 1 || days > MAX_VALIDITY_DAYS)
-    errors.push({
-      field: 'body.validity_days',
-      message: `must be an integer from 1 to ${MAX_VALIDITY_DAYS}`,
-    });
-  if (input.currency !== undefined && !isCurrencyCode(input.currency))
-    errors.push({ field: 'body.currency', message: 'must be an ISO 4217 currency code' });
-  return errors;
+  const [schema, body] =
+    'planId' in input
+      ? [GrantFromPlan, { plan_id: input.planId, reason }]
+      : [
+          GrantCustom,
+          {
+            name: input.name,
+            data_bytes: input.dataBytes,
+            validity_days: input.validityDays,
+            ...(input.currency === undefined ? {} : { currency: input.currency }),
+            reason,
+          },
+        ];
+  const byField = new Map<string, string>();
+  for (const e of Value.Errors({ CurrencyCode }, schema, body)) {
+    const field = `body${e.instancePath.replaceAll('/', '.')}`;
+    if (!byField.has(field)) byField.set(field, e.message);
+  }
+  if ('name' in input && input.name.trim() === '' && !byField.has('body.name'))
+    byField.set('body.name', 'must not be blank');
+  const first = (f: string) => Number(f === 'body.reason');
+  return [...byField].sort(([a], [b]) => first(b) - first(a)).map(([field, message]) => ({ field, message }));
 }
 
 export class PurchaseService {
@@ -170,7 +181,7 @@ export class PurchaseService {
     const plan = await plansRepo.findById(tx, input.planId);
     // an inactive plan is not for sale and, to the public, does not exist (GET /plans/{id} is a 404 too)
     if (!plan || plan.is_active !== 1) throw notFound('Plan');
-    if (input.esimId !== undefined && !(await packsRepo.findLiveEsim(tx, userId, input.esimId)))
+    if (input.esimId !== undefined && !(await esimsRepo.findLiveOwned(tx, userId, input.esimId)))
       throw notFound('eSIM');
     const { order, pack } = orderAndPack(
       userId,

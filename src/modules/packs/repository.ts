@@ -1,18 +1,83 @@
 /**
- * SQL for packs and their orders, plus the one read of the esims table this module needs (is this eSIM
- * the caller's and alive). Takes the database or a transaction first; holds no rules: the statuses a
- * conditional UPDATE may start from are passed in by the service (from lifecycle.ts).
+ * SQL for packs and their orders. Takes the database or a transaction first; holds no rules: the statuses
+ * a conditional UPDATE may start from are passed in by the caller (from lifecycle.ts). The usage engine
+ * reads and debits packs through `lockOpen` and `applyDebits`, inside its own transaction.
  */
-import type { Updateable } from 'kysely';
+import { CompiledQuery, sql, type ExpressionBuilder, type Updateable } from 'kysely';
+import { cachedText, chunks } from '../../db/batch.js';
 import type { Executor } from '../../db/index.js';
-import type { OrderRow, OrderStatus, PackRow, PackStatus, PacksTable } from '../../db/types.js';
+import type { Database, OrderRow, OrderStatus, PackRow, PackStatus, PacksTable } from '../../db/types.js';
+import { OPEN_PACK_STATUSES } from './lifecycle.js';
 
 export interface PackSearch {
+  userId?: string;
+  planId?: string;
+  esimId?: string;
   /** The effective status: `expired` includes active packs past expires_at, `active` excludes them. */
   status?: PackStatus;
   now: number;
   after?: string;
   limit: number;
+}
+
+/** The fields of a pack the debit rules read and change (usage/debit.ts). */
+export const PACK_FIELDS = [
+  'id',
+  'user_id',
+  'esim_id',
+  'name',
+  'total_bytes',
+  'used_bytes',
+  'validity_days',
+  'status',
+  'created_at',
+  'activated_at',
+  'expires_at',
+  'ended_at',
+] as const;
+export type PackState = Pick<PackRow, (typeof PACK_FIELDS)[number]>;
+
+/** A pack moved by debits: its state as read (under the lock) and the state to write. */
+export interface PackChange {
+  before: PackState;
+  after: PackState;
+}
+
+/** A pack row changed between its read and its update: the transaction must not commit. */
+export class PackChangedError extends Error {
+  override name = 'PackChangedError';
+}
+
+type PackWhere = ExpressionBuilder<Database, 'packs'>;
+
+/** Not past its expiry at `now` (a pending pack has none yet). */
+const unexpired = (eb: PackWhere, now: number) =>
+  eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]);
+
+/** The pack's status as a reader sees it at `now`: an active pack past its expiry is expired. */
+function effectiveStatusIs(eb: PackWhere, status: PackStatus, now: number) {
+  if (status === 'active') return eb.and([eb('status', '=', 'active'), unexpired(eb, now)]);
+  if (status === 'expired') {
+    return eb.or([
+      eb('status', '=', 'expired'),
+      eb.and([eb('status', '=', 'active'), eb('expires_at', '<=', now)]),
+    ]);
+  }
+  return eb('status', '=', status);
+}
+
+/**
+ * One UPDATE for `n` packs: (id, delta, status read, new status, activated_at, expires_at, ended_at) per
+ * pack, then updated_at. The casts give PostgreSQL the column types of the VALUES list.
+ */
+function debitUpdate(n: number) {
+  const row = sql`(${''}, cast(${0} as bigint), ${''}, ${''}, cast(${0} as bigint), cast(${0} as bigint), cast(${0} as bigint))`;
+  const values = sql.join(Array.from({ length: n }, () => row));
+  return sql`with v (id, delta, from_status, status, activated_at, expires_at, ended_at) as (values ${values})
+    update packs set used_bytes = packs.used_bytes + v.delta, status = v.status, activated_at = v.activated_at,
+      expires_at = v.expires_at, ended_at = v.ended_at, updated_at = ${0}
+    from v
+    where packs.id = v.id and packs.status = v.from_status and packs.used_bytes + v.delta <= packs.total_bytes`;
 }
 
 export const packsRepo = {
@@ -30,28 +95,26 @@ export const packsRepo = {
       .executeTakeFirst();
   },
 
-  /** The user's packs, newest first, `limit + 1` rows (for toPage). */
-  list(db: Executor, userId: string, s: PackSearch): Promise<PackRow[]> {
-    let q = db.selectFrom('packs').selectAll().where('user_id', '=', userId);
-    if (s.status === 'expired') {
-      q = q.where((eb) =>
-        eb.or([
-          eb('status', '=', 'expired'),
-          eb.and([eb('status', '=', 'active'), eb('expires_at', '<=', s.now)]),
-        ]),
-      );
-    } else if (s.status === 'active') {
-      q = q
-        .where('status', '=', 'active')
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', s.now)]));
-    } else if (s.status) {
-      q = q.where('status', '=', s.status);
-    }
+  /** Packs matching every filter given, newest first, `limit + 1` rows (for toPage). */
+  list(db: Executor, s: PackSearch): Promise<PackRow[]> {
+    let q = db.selectFrom('packs').selectAll();
+    if (s.userId !== undefined) q = q.where('user_id', '=', s.userId);
+    if (s.planId !== undefined) q = q.where('plan_id', '=', s.planId);
+    if (s.esimId !== undefined) q = q.where('esim_id', '=', s.esimId);
+    const status = s.status;
+    if (status) q = q.where((eb) => effectiveStatusIs(eb, status, s.now));
     if (s.after) q = q.where('id', '<', s.after);
     return q
       .orderBy('id', 'desc')
       .limit(s.limit + 1)
       .execute();
+  },
+
+  /** The names of these packs, by id. */
+  async namesOf(db: Executor, ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await db.selectFrom('packs').select(['id', 'name']).where('id', 'in', ids).execute();
+    return new Map(rows.map((r) => [r.id, r.name]));
   },
 
   insert(db: Executor, row: PackRow): Promise<PackRow> {
@@ -74,22 +137,49 @@ export const packsRepo = {
       .where('id', '=', where.id)
       .where('user_id', '=', where.userId)
       .where('status', 'in', [...where.from])
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', where.now)]));
+      .where((eb) => unexpired(eb, where.now));
     if (where.unused) q = q.where('used_bytes', '=', 0);
     return q.returningAll().executeTakeFirst();
   },
 
-  /** The eSIM id when it is `userId`'s and not deleted. */
-  async findLiveEsim(db: Executor, userId: string, esimId: string): Promise<string | undefined> {
-    const row = await db
-      .selectFrom('esims')
-      .select('id')
-      .where('id', '=', esimId)
-      .where('user_id', '=', userId)
-      .where('status', '!=', 'deleted')
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    return row?.id;
+  /**
+   * The packs of these eSIMs that can still take bytes (active or pending), locked FOR UPDATE in id
+   * order (PostgreSQL; SQLite's write lock covers them): one consistent order for every writer, so debits
+   * of one pack serialise and two ingesting transactions never wait on each other in a cycle.
+   */
+  async lockOpen(db: Executor, esimIds: string[]): Promise<PackState[]> {
+    if (esimIds.length === 0) return [];
+    return db
+      .selectFrom('packs')
+      .select(PACK_FIELDS)
+      .where('esim_id', 'in', esimIds)
+      .where('status', 'in', OPEN_PACK_STATUSES)
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+  },
+
+  /**
+   * Moves each pack from its read state to its new state, many packs per statement, with an atomic
+   * conditional update: a row changes only while it still has the status read and the added bytes fit
+   * under total_bytes, so no writer can ever push a pack past its total. A row left unchanged means it
+   * changed under us: PackChangedError (the transaction must not commit).
+   */
+  async applyDebits(db: Executor, changes: PackChange[], now: number): Promise<void> {
+    for (const part of chunks(changes)) {
+      const text = cachedText(db, `update packs ${part.length}`, () => debitUpdate(part.length).compile(db));
+      const params: unknown[] = [];
+      for (const { before, after } of part) {
+        params.push(before.id, after.used_bytes - before.used_bytes, before.status, after.status);
+        params.push(after.activated_at, after.expires_at, after.ended_at);
+      }
+      params.push(now);
+      const r = await db.executeQuery(CompiledQuery.raw(text, params));
+      const updated = Number(r.numAffectedRows ?? 0n);
+      if (updated !== part.length) {
+        throw new PackChangedError(`${part.length - updated} pack(s) changed during a debit`);
+      }
+    }
   },
 };
 

@@ -4,8 +4,7 @@ import { IdParams, PageOf, problems, ref } from '../../http/schemas.js';
 import { requestMeta } from '../../http/meta.js';
 import { DEFAULT_LIMIT } from '../../lib/pagination.js';
 import { currentUser } from '../../plugins/auth.js';
-import { Pack } from './model.js';
-import { BindBody, PackListQuery, PurchaseBody, PurchaseHeaders } from './schemas.js';
+import { BindBody, Pack, PackListQuery, PurchaseBody, PurchaseHeaders } from './schemas.js';
 
 const PackRef = ref(Pack);
 
@@ -34,7 +33,7 @@ export const packsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { pack, replayed } = await packs.purchase(
-        currentUser(request),
+        currentUser(request).id,
         { planId: request.body.plan_id, esimId: request.body.esim_id },
         request.headers['idempotency-key'],
         requestMeta(request),
@@ -88,7 +87,7 @@ export const packsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      packs.bind(currentUser(request), request.params.id, request.body.esim_id, requestMeta(request)),
+      packs.bind(currentUser(request).id, request.params.id, request.body.esim_id, requestMeta(request)),
   );
 
   app.post(
@@ -102,7 +101,7 @@ export const packsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: PackRef, ...problems(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => packs.activate(currentUser(request), request.params.id, requestMeta(request)),
+    async (request) => packs.activate(currentUser(request).id, request.params.id, requestMeta(request)),
   );
 
   app.post(
@@ -117,6 +116,6 @@ export const packsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: PackRef, ...problems(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => packs.cancel(currentUser(request), request.params.id, requestMeta(request)),
+    async (request) => packs.cancel(currentUser(request).id, request.params.id, requestMeta(request)),
   );
 };

@@ -1,7 +1,31 @@
-/** Request schemas of the pack routes. */
-import { Type } from 'typebox';
-import { Id, ListQuery, Nullable } from '../../http/schemas.js';
-import { PACK_STATUSES } from './model.js';
+/** TypeBox shapes of the pack routes: the Pack view, the purchase, bind and list requests. */
+import { Type, type Static } from 'typebox';
+import { Id, ListQuery, Nullable, NullableTimestamp, Timestamp } from '../../http/schemas.js';
+import { PACK_STATUSES } from './lifecycle.js';
+
+/** The public shape of a data pack. The status shown is the effective one at the reader's clock. */
+export const Pack = Type.Object(
+  {
+    id: Id,
+    user_id: Id,
+    plan_id: Nullable(Id),
+    esim_id: Nullable(Id),
+    name: Type.String(),
+    total_bytes: Type.Integer({ minimum: 0 }),
+    used_bytes: Type.Integer({ minimum: 0 }),
+    remaining_bytes: Type.Integer({ minimum: 0 }),
+    status: Type.Enum(PACK_STATUSES),
+    validity_days: Type.Integer({ minimum: 1, description: 'validity counted from activation' }),
+    created_at: Timestamp,
+    activated_at: NullableTimestamp,
+    expires_at: NullableTimestamp,
+    ended_at: NullableTimestamp, // when it became depleted, expired or cancelled
+    price_cents: Type.Integer({ minimum: 0 }),
+    currency: Type.String(),
+  },
+  { $id: 'Pack' },
+);
+export type PackView = Static<typeof Pack>;
 
 export const PurchaseBody = Type.Object(
   { plan_id: Id, esim_id: Type.Optional(Id) },
@@ -25,6 +49,7 @@ export const BindBody = Type.Object(
   { additionalProperties: false, description: 'one of the caller’s eSIMs, or null to unbind' },
 );
 
+/** The caller's packs (GET /packs). */
 export const PackListQuery = Type.Object(
   {
     status: Type.Optional(
@@ -36,3 +61,15 @@ export const PackListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** Everyone's packs (GET /admin/packs): the caller's list filters, plus owner, plan and eSIM. */
+export const AdminPackListQuery = Type.Object(
+  {
+    user_id: Type.Optional(Id),
+    plan_id: Type.Optional(Id),
+    esim_id: Type.Optional(Id),
+    ...PackListQuery.properties,
+  },
+  { additionalProperties: false },
+);
+export type AdminPackListQuery = Static<typeof AdminPackListQuery>;

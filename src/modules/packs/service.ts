@@ -5,9 +5,9 @@
  * Reads show the effective status at the clock: an active pack past expires_at reads as expired.
  */
 import { transaction, type Db, type Tx } from '../../db/index.js';
-import type { PackRow, PackStatus, UserRow } from '../../db/types.js';
+import type { PackRow, PackStatus } from '../../db/types.js';
 import { conflict, notFound } from '../../errors.js';
-import type { Clock } from '../../lib/clock.js';
+import { iso, type Clock } from '../../lib/clock.js';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
 import {
@@ -18,9 +18,10 @@ import {
   endFields,
   statusesBefore,
 } from './lifecycle.js';
-import { toPackView, type PackView } from './model.js';
+import { esimsRepo } from '../esims/repository.js';
 import { PurchaseService, type GrantInput, type PurchaseInput } from './purchase.js';
 import { ordersRepo, packsRepo } from './repository.js';
+import type { PackView } from './schemas.js';
 
 export type { GrantInput, PurchaseInput } from './purchase.js';
 
@@ -28,6 +29,38 @@ export interface PackListOptions {
   status?: PackStatus;
   limit: number;
   cursor?: string;
+}
+
+/** The operators' list: every owner's packs, optionally one owner's, one plan's or one eSIM's. */
+export interface PackFilter extends PackListOptions {
+  userId?: string;
+  planId?: string;
+  esimId?: string;
+}
+
+/** The view of a stored pack at `now` (its effective status). */
+export function toPackView(p: PackRow, now: number): PackView {
+  const status = effectivePackStatus(p, now);
+  // expired on read but not yet swept: it ended at its expiry, which is what the sweep will write
+  const endedAt = p.ended_at ?? (status === 'expired' && p.status !== 'expired' ? p.expires_at : null);
+  return {
+    id: p.id,
+    user_id: p.user_id,
+    plan_id: p.plan_id,
+    esim_id: p.esim_id,
+    name: p.name,
+    total_bytes: p.total_bytes,
+    used_bytes: p.used_bytes,
+    remaining_bytes: Math.max(0, p.total_bytes - p.used_bytes),
+    status,
+    validity_days: p.validity_days,
+    created_at: iso(p.created_at),
+    activated_at: iso(p.activated_at),
+    expires_at: iso(p.expires_at),
+    ended_at: iso(endedAt),
+    price_cents: p.price_cents,
+    currency: p.currency,
+  };
 }
 
 const packNotFound = () => notFound('Pack');
@@ -45,32 +78,42 @@ export class PacksService {
 
   /** Buys a pack; `replayed` is true when an earlier request with the same Idempotency-Key made it. */
   async purchase(
-    user: UserRow,
+    userId: string,
     input: PurchaseInput,
     idempotencyKey: string | undefined,
     meta: RequestMeta,
   ): Promise<{ pack: PackView; replayed: boolean }> {
-    const { pack, replayed } = await this.purchases.purchase(user.id, input, idempotencyKey, meta);
+    const { pack, replayed } = await this.purchases.purchase(userId, input, idempotencyKey, meta);
     return { pack: toPackView(pack, this.clock.now()), replayed };
   }
 
   /**
    * Grants a pack at price 0 (POST /admin/users/{id}/packs): of a plan (active or not) or a custom
-   * allowance. 404 when the user (or plan) does not exist or the user is deleted; 400 on invalid input.
+   * allowance. 404 when the user (or plan) does not exist or the user is deleted. The input is the
+   * route's, already checked against its schema (names, sizes, reason).
    */
   async grant(input: GrantInput, reason: string, meta?: RequestMeta): Promise<PackView> {
     return toPackView(await this.purchases.grant(input, reason, meta), this.clock.now());
   }
 
-  async list(userId: string, o: PackListOptions): Promise<Page<PackView>> {
+  /** The caller's packs (see listAll). */
+  list(userId: string, o: PackListOptions): Promise<Page<PackView>> {
+    return this.listAll({ ...o, userId });
+  }
+
+  /** Packs matching the filter, newest first; `status` is the effective status at the clock. */
+  async listAll(f: PackFilter): Promise<Page<PackView>> {
     const now = this.clock.now();
-    const rows = await packsRepo.list(this.db, userId, {
-      status: o.status,
+    const rows = await packsRepo.list(this.db, {
+      userId: f.userId,
+      planId: f.planId,
+      esimId: f.esimId,
+      status: f.status,
       now,
-      after: decodeCursor(o.cursor),
-      limit: o.limit,
+      after: decodeCursor(f.cursor),
+      limit: f.limit,
     });
-    return toPage(rows, o.limit, (r) => toPackView(r, now));
+    return toPage(rows, f.limit, (r) => toPackView(r, now));
   }
 
   async get(userId: string, id: string): Promise<PackView> {
@@ -80,19 +123,19 @@ export class PacksService {
   }
 
   /** pending → active now: the validity clock starts (expires_at = now + validity_days). */
-  async activate(user: UserRow, id: string, meta: RequestMeta): Promise<PackView> {
+  async activate(userId: string, id: string, meta: RequestMeta): Promise<PackView> {
     return transaction(this.db, async (tx) => {
       const now = this.clock.now();
-      const current = await this.ownedOrThrow(tx, user.id, id);
+      const current = await this.ownedOrThrow(tx, userId, id);
       assertPackMove(effectivePackStatus(current, now), 'active');
       const updated = await packsRepo.updateIf(
         tx,
-        { userId: user.id, id, from: statusesBefore('active'), now },
+        { userId: userId, id, from: statusesBefore('active'), now },
         activationFields(now, current.validity_days),
       );
       // a usage debit activated it between our read and our write
-      if (!updated) return this.refuse(tx, user.id, id, 'active');
-      await this.log(tx, user, 'pack.activated', updated, meta, { expires_at: updated.expires_at });
+      if (!updated) return this.refuse(tx, userId, id, 'active');
+      await this.log(tx, userId, 'pack.activated', updated, meta, { expires_at: updated.expires_at });
       return toPackView(updated, now);
     });
   }
@@ -101,17 +144,17 @@ export class PacksService {
    * → cancelled, only while not a byte is used (409 PACK_IN_USE) and the pack is pending or active at
    * the clock (409 INVALID_TRANSITION). The order, when paid, becomes refunded.
    */
-  async cancel(user: UserRow, id: string, meta: RequestMeta): Promise<PackView> {
+  async cancel(userId: string, id: string, meta: RequestMeta): Promise<PackView> {
     return transaction(this.db, async (tx) => {
       const now = this.clock.now();
       const updated = await packsRepo.updateIf(
         tx,
-        { userId: user.id, id, from: statusesBefore('cancelled'), now, unused: true },
+        { userId: userId, id, from: statusesBefore('cancelled'), now, unused: true },
         endFields('cancelled', now, now),
       );
-      if (!updated) return this.refuse(tx, user.id, id, 'cancelled');
+      if (!updated) return this.refuse(tx, userId, id, 'cancelled');
       if (updated.order_id) await ordersRepo.setStatus(tx, updated.order_id, 'paid', 'refunded', now);
-      await this.log(tx, user, 'pack.cancelled', updated, meta, {
+      await this.log(tx, userId, 'pack.cancelled', updated, meta, {
         order_id: updated.order_id,
         refunded_cents: updated.price_cents,
         currency: updated.currency,
@@ -124,21 +167,21 @@ export class PacksService {
    * Binds the pack to one of the caller's live eSIMs (or unbinds it with null) while the pack can still
    * carry data; 404 for an eSIM that is not the caller's or deleted, 409 PACK_ENDED for a finished pack.
    */
-  async bind(user: UserRow, id: string, esimId: string | null, meta: RequestMeta): Promise<PackView> {
+  async bind(userId: string, id: string, esimId: string | null, meta: RequestMeta): Promise<PackView> {
     return transaction(this.db, async (tx) => {
       const now = this.clock.now();
-      const current = await this.ownedOrThrow(tx, user.id, id);
-      if (esimId !== null && !(await packsRepo.findLiveEsim(tx, user.id, esimId))) throw notFound('eSIM');
+      const current = await this.ownedOrThrow(tx, userId, id);
+      if (esimId !== null && !(await esimsRepo.findLiveOwned(tx, userId, esimId))) throw notFound('eSIM');
       if (current.esim_id === esimId) return toPackView(current, now);
       const updated = await packsRepo.updateIf(
         tx,
-        { userId: user.id, id, from: OPEN_PACK_STATUSES, now },
+        { userId: userId, id, from: OPEN_PACK_STATUSES, now },
         { esim_id: esimId, updated_at: now },
       );
       if (!updated) {
         throw conflict('PACK_ENDED', 'A depleted, expired or cancelled pack cannot be bound to an eSIM');
       }
-      await this.log(tx, user, esimId ? 'pack.bound' : 'pack.unbound', updated, meta, {
+      await this.log(tx, userId, esimId ? 'pack.bound' : 'pack.unbound', updated, meta, {
         esim_id: esimId,
         previous_esim_id: current.esim_id,
       });
@@ -164,7 +207,7 @@ export class PacksService {
 
   private log(
     tx: Tx,
-    user: UserRow,
+    actorId: string,
     action: string,
     pack: PackRow,
     meta: RequestMeta,
@@ -173,7 +216,7 @@ export class PacksService {
     return this.activity.record(tx, {
       action,
       userId: pack.user_id,
-      actorId: user.id,
+      actorId,
       targetType: 'pack',
       targetId: pack.id,
       metadata,

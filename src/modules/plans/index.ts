@@ -1,7 +1,8 @@
 /** The catalogue: plans anyone can browse, managed by operators. */
 import { defineModule } from '../module.js';
-import { CountryCode, CurrencyCode, Plan } from './model.js';
-import { adminPlansRoutes, plansRoutes } from './routes.js';
+import { adminPlansRoutes } from './admin.routes.js';
+import { plansRoutes } from './routes.js';
+import { CountryCode, CurrencyCode, Plan } from './schemas.js';
 import { PlansService } from './service.js';
 
 export const plansModule = defineModule({

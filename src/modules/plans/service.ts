@@ -6,14 +6,13 @@
 import { isUniqueViolation, transaction, type Db } from '../../db/index.js';
 import type { PlanRow } from '../../db/types.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
-import type { Clock } from '../../lib/clock.js';
+import { iso, type Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { isCountryCode } from '../../lib/iso.js';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
-import { countriesText, toPlanView, type PlanView } from './model.js';
 import { plansRepo } from './repository.js';
-import type { PlanCreate, PlanPatch } from './schemas.js';
+import type { PlanCreate, PlanPatch, PlanView } from './schemas.js';
 
 export interface PlanListOptions {
   country?: string;
@@ -21,6 +20,29 @@ export interface PlanListOptions {
   active?: boolean;
   limit: number;
   cursor?: string;
+}
+
+/** The public view of a stored plan. */
+export function toPlanView(p: PlanRow): PlanView {
+  return {
+    id: p.id,
+    code: p.code,
+    name: p.name,
+    description: p.description,
+    data_bytes: p.data_bytes,
+    validity_days: p.validity_days,
+    price_cents: p.price_cents,
+    currency: p.currency,
+    countries: JSON.parse(p.countries) as string[],
+    is_active: p.is_active === 1,
+    created_at: iso(p.created_at),
+    updated_at: iso(p.updated_at),
+  };
+}
+
+/** Countries are stored as a sorted JSON array, so `"XX"` (quotes included) matches exactly one code. */
+export function countriesText(countries: readonly string[]): string {
+  return JSON.stringify([...new Set(countries)].sort());
 }
 
 const codeTaken = () => conflict('PLAN_CODE_TAKEN', 'Another plan already has this code');

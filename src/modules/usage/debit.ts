@@ -3,24 +3,12 @@
  * much each takes, which lifecycle moves and threshold notifications that causes, and what is left over as
  * overage. The engine applies the plan; everything here is pure so it is unit tested on its own.
  */
-import type { NotificationType, PackStatus } from '../../db/types.js';
+import type { NotificationType } from '../../db/types.js';
 import { activationFields, canMovePack, effectivePackStatus, endFields } from '../packs/lifecycle.js';
+import type { PackState } from '../packs/repository.js';
 
 /** The fields of a pack the rules read and change. */
-export interface DebitPack {
-  id: string;
-  user_id: string;
-  esim_id: string | null;
-  name: string;
-  total_bytes: number;
-  used_bytes: number;
-  validity_days: number;
-  status: PackStatus;
-  created_at: number;
-  activated_at: number | null;
-  expires_at: number | null;
-  ended_at: number | null;
-}
+export type DebitPack = PackState;
 
 export interface PackDebit {
   packId: string;

@@ -1,31 +1,36 @@
 /**
  * The usage engine: takes batches from the network feed and debits every record exactly once. The rules
- * are in debit.ts and the SQL in repository.ts; this file owns the transaction shape, per dialect:
- * - SQLite has one writer. The batches arriving in one turn of the event loop share one transaction
- *   (group commit, see group-commit.ts); each record is atomic because the whole transaction is, and the
- *   eSIMs and packs are read once and debited in memory under the write lock (BEGIN IMMEDIATE).
- * - PostgreSQL runs chunks of records per transaction. A chunk locks its eSIMs' open packs FOR UPDATE in
- *   id order, then reads which event_ids exist, then inserts its records in event_id order: the same lock
- *   order in every writer, so instances sharing the database serialise on a pack without deadlocking.
+ * are in debit.ts; the SQL is in the repositories of the tables written (usage records and debits here,
+ * packs in packs/repository.ts, notices in notifications/repository.ts). This file owns the transaction
+ * shape:
+ * - With group commit (a database with one connection, SQLite: one writer), the batches arriving in one
+ *   turn of the event loop share one transaction (group-commit.ts); each record is atomic because the
+ *   whole transaction is, and the eSIMs and packs are read once and debited in memory under the lock.
+ * - Otherwise (PostgreSQL) chunks of records run one transaction each. A chunk locks its eSIMs' open
+ *   packs FOR UPDATE in id order, then reads which event_ids exist, then inserts its records in event_id
+ *   order: the same lock order in every writer, so instances sharing the database serialise on a pack
+ *   without deadlocking.
  * In both, the unique event_id is the last word on duplicates: records are inserted with ON CONFLICT DO
  * NOTHING, and a row that did not go in means a concurrent writer (another instance) took that event
  * between our read and our insert, so the transaction is rolled back and retried as a serialization
  * failure (transaction() retries SQLSTATE 40001). A crash rolls back the open transaction: a record is
  * either fully debited (record, debits, pack updates, notifications) or not there at all.
  */
-import { transaction, type Db, type Dialect, type Tx } from '../../db/index.js';
+import { transaction, type Db, type Tx } from '../../db/index.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
+import type { EsimRow } from '../../db/types.js';
+import { esimsRepo } from '../esims/repository.js';
 import { notificationsRepo, type NewNotification } from '../notifications/repository.js';
-import { planDebit, thresholdMessage, type DebitPack } from './debit.js';
+import { packsRepo } from '../packs/repository.js';
+import { planDebit, thresholdMessage } from './debit.js';
 import { GroupCommit } from './group-commit.js';
-import {
-  usageRepo,
-  type EsimRef,
-  type NewDebit,
-  type NewUsageRecord,
-  type PackChange,
-} from './repository.js';
+import { PackLedger } from './ledger.js';
+import { usageRepo, type NewDebit, type NewUsageRecord } from './repository.js';
+import type { RejectCode } from './schemas.js';
+
+/** What ingestion needs of an eSIM: its owner and whether it is deleted. */
+type EsimRef = Pick<EsimRow, 'id' | 'user_id' | 'iccid' | 'status'>;
 
 export interface UsageInput {
   event_id: string;
@@ -33,9 +38,6 @@ export interface UsageInput {
   bytes: number;
   occurred_at: string;
 }
-
-export type RejectCode =
-  'UNKNOWN_ICCID' | 'ESIM_DELETED' | 'OCCURRED_IN_FUTURE' | 'DUPLICATE_IN_BATCH' | 'INVALID_OCCURRED_AT';
 
 export interface RecordResult {
   event_id: string;
@@ -53,9 +55,14 @@ export interface IngestOutcome {
 }
 
 export interface EngineOptions {
-  /** Records per transaction on PostgreSQL. */
+  /**
+   * Batches arriving together share one transaction: the gain when every transaction waits for the same
+   * single connection (SQLite). Without it, each chunk of records is a transaction of its own.
+   */
+  groupCommit?: boolean;
+  /** Records per transaction without group commit. */
   pgChunk?: number;
-  /** Records per group-commit transaction on SQLite. */
+  /** Records per group-commit transaction at most. */
   sqliteGroup?: number;
   /** How far ahead of the clock an occurred_at may be (clock skew of the feed). */
   futureToleranceMs?: number;
@@ -115,36 +122,6 @@ function screen(
   return { job: { now, candidates }, rejected };
 }
 
-/** The open packs of each eSIM, replaced by their new state as records debit them. */
-class PackLedger {
-  private readonly byEsim = new Map<string, DebitPack[]>();
-  readonly changes = new Map<string, PackChange>();
-
-  constructor(packs: DebitPack[]) {
-    for (const p of packs) {
-      if (!p.esim_id) continue;
-      const list = this.byEsim.get(p.esim_id);
-      if (list) list.push(p);
-      else this.byEsim.set(p.esim_id, [p]);
-    }
-  }
-
-  packsOf(esimId: string): readonly DebitPack[] {
-    return this.byEsim.get(esimId) ?? [];
-  }
-
-  update(esimId: string, after: DebitPack): void {
-    const list = this.byEsim.get(esimId) ?? [];
-    const i = list.findIndex((p) => p.id === after.id);
-    const before = list[i];
-    if (!before) return;
-    list[i] = after;
-    const change = this.changes.get(after.id);
-    if (change) change.after = after;
-    else this.changes.set(after.id, { before, after });
-  }
-}
-
 /** Everything one transaction writes, gathered while planning. */
 interface Writes {
   records: NewUsageRecord[];
@@ -155,23 +132,24 @@ interface Writes {
 export class UsageEngine {
   private readonly pgChunk: number;
   private readonly toleranceMs: number;
-  private readonly group: GroupCommit<Job, JobOutcome>;
+  private readonly group: GroupCommit<Job, JobOutcome> | undefined;
 
   constructor(
     private readonly db: Db,
-    private readonly dialect: Dialect,
     private readonly clock: Clock,
     opts: EngineOptions = {},
   ) {
     this.pgChunk = opts.pgChunk ?? 100;
     this.toleranceMs = opts.futureToleranceMs ?? 5 * 60_000;
-    this.group = new GroupCommit((jobs) => this.inTransaction(jobs), opts.sqliteGroup ?? 2000);
+    this.group = opts.groupCommit
+      ? new GroupCommit((jobs) => this.inTransaction(jobs), opts.sqliteGroup ?? 2000)
+      : undefined;
   }
 
   async ingest(records: UsageInput[]): Promise<IngestOutcome> {
     const { job, rejected } = screen(records, this.clock.now(), this.toleranceMs);
     const outcomes: JobOutcome[] = [];
-    if (this.dialect === 'sqlite') {
+    if (this.group) {
       if (job.candidates.length) outcomes.push(await this.group.submit(job, job.candidates.length));
     } else {
       for (let i = 0; i < job.candidates.length; i += this.pgChunk) {
@@ -193,13 +171,13 @@ export class UsageEngine {
     return transaction(this.db, (tx) => this.debitJobs(tx, jobs));
   }
 
-  /** One transaction: resolve eSIMs, lock (PG) and load their packs, find duplicates, plan, write. */
+  /** One transaction: resolve eSIMs, lock and load their packs, find duplicates, plan, write. */
   private async debitJobs(tx: Tx, jobs: Job[]): Promise<JobOutcome[]> {
     const all = jobs.flatMap((j) => j.candidates);
-    const esimRows = await usageRepo.esimsByIccid(tx, [...new Set(all.map((c) => c.iccid))]);
+    const esimRows = await esimsRepo.findByIccids(tx, [...new Set(all.map((c) => c.iccid))]);
     const esims = new Map(esimRows.map((e) => [e.iccid, e]));
     const open = esimRows.filter((e) => e.status !== 'deleted').map((e) => e.id);
-    const ledger = new PackLedger(await usageRepo.openPacks(tx, open.sort(), this.dialect === 'postgres'));
+    const ledger = new PackLedger(await packsRepo.lockOpen(tx, open.sort()));
     const known = all.filter((c) => esims.has(c.iccid)).map((c) => c.event_id);
     const seen = await usageRepo.existingEventIds(tx, known);
 
@@ -211,7 +189,7 @@ export class UsageEngine {
     if (inserted !== writes.records.length)
       throw new EventTakenConcurrently('an event_id was ingested meanwhile');
     await usageRepo.insertDebits(tx, writes.debits);
-    await usageRepo.applyPackChanges(tx, [...ledger.changes.values()], jobs[0]?.now ?? this.clock.now());
+    await packsRepo.applyDebits(tx, [...ledger.changes.values()], jobs[0]?.now ?? this.clock.now());
     for (const n of writes.notices) await notificationsRepo.insertOnce(tx, n);
     return outcomes;
   }

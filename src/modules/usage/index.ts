@@ -10,9 +10,10 @@ export const usageModule = defineModule({
   after: ['api-keys'],
   schemas: [UsageRecord, UsageBucket],
   services: (app) => {
-    const { db, dialect, clock } = app.ctx;
+    const { db, database, clock } = app.ctx;
     app.services.usage = new UsageService(db, clock);
-    app.services.usageEngine = new UsageEngine(db, dialect, clock);
+    // one connection (SQLite) means one writer: concurrent batches then share group-committed transactions
+    app.services.usageEngine = new UsageEngine(db, clock, { groupCommit: database.pool().max === 1 });
   },
   routes: [
     { prefix: '/usage', plugin: usageRoutes },

@@ -20,7 +20,7 @@ const tags = ['usage'];
 const userSecurity = [{ bearerAuth: [] }];
 
 export const usageRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { usage, usageEngine, apiKeys } = app.services;
+  const { usage, usageEngine } = app.services;
   const counter = app.metrics.usageRecords;
 
   app.post(
@@ -39,7 +39,6 @@ export const usageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      if (request.principal?.kind === 'api_key') await apiKeys.noteUsed(request.principal.keyId);
       const out = await usageEngine.ingest(request.body.records);
       if (out.accepted) counter.inc({ outcome: 'accepted' }, out.accepted);
       if (out.duplicates) counter.inc({ outcome: 'duplicate' }, out.duplicates);
@@ -76,7 +75,7 @@ export const usageRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: UsageSummary, ...problems(400, 401, 403) },
       },
     },
-    async (request) => usage.summary(currentUser(request).id, usage.range(request.query)),
+    async (request) => usage.summary(currentUser(request).id, request.query),
   );
 };
 
@@ -96,7 +95,6 @@ export const packUsageRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: PackUsage, ...problems(400, 401, 403, 404) },
       },
     },
-    async (request) =>
-      usage.packUsage(currentUser(request).id, request.params.id, usage.range(request.query)),
+    async (request) => usage.packUsage(currentUser(request).id, request.params.id, request.query),
   );
 };

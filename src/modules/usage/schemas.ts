@@ -21,6 +21,16 @@ export const IngestBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** Why a record of a batch was refused (the rest of the batch is ingested). */
+export const REJECT_CODES = [
+  'UNKNOWN_ICCID',
+  'ESIM_DELETED',
+  'OCCURRED_IN_FUTURE',
+  'DUPLICATE_IN_BATCH',
+  'INVALID_OCCURRED_AT',
+] as const;
+export type RejectCode = (typeof REJECT_CODES)[number];
+
 const Debit = Type.Object({ pack_id: Id, bytes: Type.Integer() });
 
 export const IngestAnswer = Type.Object({
@@ -29,13 +39,7 @@ export const IngestAnswer = Type.Object({
   rejected: Type.Array(
     Type.Object({
       event_id: Type.String(),
-      code: Type.Enum([
-        'UNKNOWN_ICCID',
-        'ESIM_DELETED',
-        'OCCURRED_IN_FUTURE',
-        'DUPLICATE_IN_BATCH',
-        'INVALID_OCCURRED_AT',
-      ]),
+      code: Type.Enum(REJECT_CODES),
     }),
   ),
   results: Type.Array(
@@ -72,13 +76,15 @@ export type UsageRecordView = Static<typeof UsageRecord>;
 
 export const UsageListQuery = Type.Object(ListQuery, { additionalProperties: false });
 
-export const Granularity = Type.Enum(['hour', 'day'], { default: 'day' });
+const GRANULARITIES = ['hour', 'day'] as const;
+export type Granularity = (typeof GRANULARITIES)[number];
+const GranularityField = Type.Enum(GRANULARITIES, { default: 'day' });
 
 export const RangeQuery = Type.Object(
   {
     from: Type.Optional(Timestamp),
     to: Type.Optional(Timestamp),
-    granularity: Type.Optional(Granularity),
+    granularity: Type.Optional(GranularityField),
   },
   { additionalProperties: false },
 );
@@ -90,7 +96,7 @@ export const UsageBucket = Type.Object(
 );
 
 const BucketRange = {
-  granularity: Type.Enum(['hour', 'day']),
+  granularity: Type.Enum(GRANULARITIES),
   from: Timestamp,
   to: Timestamp,
 };

@@ -7,10 +7,9 @@ import type { UsageRecordRow } from '../../db/types.js';
 import { badRequest, notFound } from '../../errors.js';
 import { DAY_MS, HOUR_MS, iso, type Clock } from '../../lib/clock.js';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
+import { packsRepo } from '../packs/repository.js';
 import { usageRepo, type Bucket } from './repository.js';
-import type { RangeInput, UsageRecordView } from './schemas.js';
-
-export type Granularity = 'hour' | 'day';
+import type { Granularity, RangeInput, UsageRecordView } from './schemas.js';
 
 export interface UsageRange {
   from: number;
@@ -66,10 +65,6 @@ export class UsageService {
     private readonly clock: Clock,
   ) {}
 
-  range(q: RangeInput): UsageRange {
-    return resolveRange(q, this.clock.now());
-  }
-
   /** The user's records, most recently received first, each with the packs it debited. */
   async list(userId: string, limit: number, cursor?: string): Promise<Page<UsageRecordView>> {
     const after = decodeCursor(cursor);
@@ -99,7 +94,9 @@ export class UsageService {
     }));
   }
 
-  async summary(userId: string, range: UsageRange) {
+  /** Totals, per-pack totals and buckets over the query's range (400 for a bad or too long range). */
+  async summary(userId: string, q: RangeInput) {
+    const range = resolveRange(q, this.clock.now());
     const rows = await usageRepo.userBuckets(
       this.db,
       userId,
@@ -107,19 +104,24 @@ export class UsageService {
       range.to,
       BUCKET_MS[range.granularity],
     );
-    const byPack = await usageRepo.userPackTotals(this.db, userId, range.from, range.to);
+    const totals = await usageRepo.userPackTotals(this.db, userId, range.from, range.to);
+    const names = await packsRepo.namesOf(
+      this.db,
+      totals.map((t) => t.pack_id),
+    );
     return {
       total_bytes: rows.reduce((sum, r) => sum + r.bytes, 0),
       overage_bytes: rows.reduce((sum, r) => sum + r.overage, 0),
-      by_pack: byPack,
+      by_pack: totals.map((t) => ({ pack_id: t.pack_id, name: names.get(t.pack_id) ?? '', bytes: t.bytes })),
       ...rangeView(range),
       buckets: denseBuckets(range, rows),
     };
   }
 
   /** A pack's usage over time; another user's pack is a 404, as if it did not exist. */
-  async packUsage(userId: string, packId: string, range: UsageRange) {
-    if (!(await usageRepo.packOwnedBy(this.db, packId, userId))) throw notFound('Pack');
+  async packUsage(userId: string, packId: string, q: RangeInput) {
+    const range = resolveRange(q, this.clock.now());
+    if (!(await packsRepo.findOwned(this.db, userId, packId))) throw notFound('Pack');
     const rows = await usageRepo.packBuckets(
       this.db,
       userId,

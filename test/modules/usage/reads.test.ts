@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { DAY_MS, HOUR_MS, iso } from '../../src/lib/clock.js';
-import { forEachDialect, problemOf, registerUser, type Session } from '../helper.js';
-import { eventId, ingest, issueApiKey, seedEsim, seedPack } from '../fixtures/usage.js';
+import { DAY_MS, HOUR_MS, iso } from '../../../src/lib/clock.js';
+import { forEachDialect, problemOf, registerUser, type Session } from '../../helper.js';
+import { eventId, ingest, issueApiKey, seedEsim, seedPack } from '../../fixtures/usage.js';
 
 const D = Date.UTC(2026, 0, 10); // a UTC midnight
 const MIN = 60_000;

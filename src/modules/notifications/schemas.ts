@@ -1,8 +1,7 @@
-/** The public shape of a notification. */
+/** TypeBox shapes of the notification routes: the Notification view and the list query. */
 import { Type, type Static } from 'typebox';
-import type { NotificationRow, NotificationType } from '../../db/types.js';
-import { Id, NullableTimestamp, Nullable, Timestamp } from '../../http/schemas.js';
-import { iso } from '../../lib/clock.js';
+import type { NotificationType } from '../../db/types.js';
+import { Id, ListQuery, NullableTimestamp, Nullable, Timestamp } from '../../http/schemas.js';
 
 export const NOTIFICATION_TYPES: NotificationType[] = [
   'usage_50',
@@ -27,15 +26,7 @@ export const Notification = Type.Object(
 );
 export type NotificationView = Static<typeof Notification>;
 
-export function toNotificationView(n: NotificationRow): NotificationView {
-  return {
-    id: n.id,
-    user_id: n.user_id,
-    type: n.type,
-    pack_id: n.pack_id,
-    esim_id: n.esim_id,
-    message: n.message,
-    created_at: iso(n.created_at),
-    read_at: iso(n.read_at),
-  };
-}
+export const NotificationListQuery = Type.Object(
+  { unread: Type.Optional(Type.Boolean({ default: false })), ...ListQuery },
+  { additionalProperties: false },
+);

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DAY_MS } from '../../src/lib/clock.js';
+import { DAY_MS } from '../../../src/lib/clock.js';
 import {
   PACK_TRANSITIONS,
   activationFields,
   canMovePack,
   effectivePackStatus,
   statusesBefore,
-} from '../../src/modules/packs/lifecycle.js';
-import { adminSession, forEachDialect, problemOf, registerUser, type Session } from '../helper.js';
-import { buy, createPlan, packAction, type PackJson } from './packs-fixtures.js';
+} from '../../../src/modules/packs/lifecycle.js';
+import { adminSession, forEachDialect, problemOf, registerUser, type Session } from '../../helper.js';
+import { buy, createPlan, packAction, type PackJson } from '../packs-fixtures.js';
 
 test('when the transition table is read, then moves come only from its rows', () => {
   assert.deepEqual(statusesBefore('active'), ['pending']);

@@ -6,8 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { DAY_MS, iso } from '../../src/lib/clock.js';
-import { forEachDialect, registerUser } from '../helper.js';
+import { DAY_MS, iso } from '../../../src/lib/clock.js';
+import { forEachDialect, registerUser } from '../../helper.js';
 import {
   assertLedger,
   eventId,
@@ -18,9 +18,9 @@ import {
   type FeedRecord,
   type IngestAnswer,
   type SeededEsim,
-} from '../fixtures/usage.js';
+} from '../../fixtures/usage.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const CLIENTS = 4;
 const BATCH = 1000;
 

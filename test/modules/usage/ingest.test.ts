@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DAY_MS, HOUR_MS, iso } from '../../src/lib/clock.js';
-import { adminSession, forEachDialect, problemOf, registerUser } from '../helper.js';
+import { DAY_MS, HOUR_MS, iso } from '../../../src/lib/clock.js';
+import { adminSession, forEachDialect, problemOf, registerUser } from '../../helper.js';
 import {
   assertLedger,
   eventId,
@@ -11,7 +11,7 @@ import {
   seedEsim,
   seedPack,
   type FeedRecord,
-} from '../fixtures/usage.js';
+} from '../../fixtures/usage.js';
 
 const KB = 1000;
 

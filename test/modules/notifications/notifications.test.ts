@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { NotificationType } from '../../src/db/types.js';
-import { notificationsRepo } from '../../src/modules/notifications/repository.js';
-import { forEachDialect, problemOf, registerUser, type Session } from '../helper.js';
+import type { NotificationType } from '../../../src/db/types.js';
+import { notificationsRepo } from '../../../src/modules/notifications/repository.js';
+import { forEachDialect, problemOf, registerUser, type Session } from '../../helper.js';
 
 interface NotificationJson {
   id: string;

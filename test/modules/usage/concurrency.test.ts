@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
-import { DAY_MS, iso } from '../../src/lib/clock.js';
-import { forEachDialect, registerUser, testConfig } from '../helper.js';
+import { buildApp } from '../../../src/app.js';
+import { DAY_MS, iso } from '../../../src/lib/clock.js';
+import { forEachDialect, registerUser, testConfig } from '../../helper.js';
 import {
   assertLedger,
   eventId,
@@ -16,7 +16,7 @@ import {
   seedPack,
   type FeedRecord,
   type IngestAnswer,
-} from '../fixtures/usage.js';
+} from '../../fixtures/usage.js';
 
 const CLIENTS = 20;
 const PER_CLIENT = 25;
