@@ -1,5 +1,5 @@
 /**
- * Checks the worker model of src/server.ts (issue 6, "all cores"):
+ * Checks the worker model of src/server.ts (a serving process uses all cores):
  *  1. WEB_CONCURRENCY=2 spreads load: requests on fresh connections are served by both worker pids (from
  *     the access log), and under wrk both workers burn CPU (from /proc).
  *  2. SIGTERM to the primary drains: logins in flight (bcrypt cost 12, ~300 ms each) all answer 200, new
@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { freshDatabase } from './db.js';
 import { serverEnv } from './env.js';
 import { childrenOf, cpuTicksOf, freePort, sleep, startProcess, type Started } from './proc.js';
-import { api } from './seed.js';
+import { api } from './api.js';
 import { runWrk } from './wrk.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,4 +1,4 @@
-/** The bench's result rows, the printed table and the targets judged on them. */
+/** The bench's result rows, the printed table and the speed targets judged on them. */
 import type { BenchDb } from './db.js';
 import type { WrkResult } from './wrk.js';
 
@@ -83,7 +83,7 @@ export interface Target {
   met: boolean | null;
 }
 
-/** The speed targets, judged on one run's rows (see docs/benchmarks.md for how each is computed). */
+/** The speed targets, judged on one run's rows (see docs/benchmarks.md for how each is computed). */
 export function targets(
   rows: Row[],
   servers: ServerRun[],

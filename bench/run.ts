@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: build, then for each worker count start the server (`node dist/server.mjs`) on a
  * fresh database, time it to its first 200 on /ready, seed, warm up and run each scenario with wrk, sample
- * the server's RSS, stop it with SIGTERM (it must exit 0), and print a table plus the targets of issue 6.
- * Writes bench/results.json. Options: see `--help`.
+ * the server's RSS, stop it with SIGTERM (it must exit 0), and print a table plus the speed targets.
+ * Writes bench/results.<db>.json (sqlite or pg). Options: see `--help`.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,7 +36,8 @@ import {
   type Started,
 } from './proc.js';
 import { firstRequestOf, scenarioByName, scenarios, wrkRequestOf, type Scenario } from './scenarios.js';
-import { api, describeAnswer, Seeder } from './seed.js';
+import { api, describeAnswer } from './api.js';
+import { Seeder } from './seed.js';
 import { printHeader, printRow, targets, type Row, type ServerRun } from './report.js';
 import { runWrk, type WrkResult } from './wrk.js';
 
@@ -54,7 +55,8 @@ const HELP = `npm run bench -- [options]
   --esims N               eSIMs of the fleet user for usage / qr (default 1000, at most 1000)
   --profile               start the server with --cpu-prof and print the top self-time functions
   --skip-build            use dist/ as it is
-  --out FILE              results file (default bench/results.json; bench/results.profile.json with --profile)`;
+  --out FILE              results file (default bench/results.sqlite.json or bench/results.pg.json by --db;
+                          bench/results.profile.json with --profile)`;
 
 const { values: opt } = parseArgs({
   options: {
@@ -99,7 +101,7 @@ const names = (opt.scenario ?? [])
 for (const n of names) if (!scenarioByName(n)) fail(`unknown scenario ${n} (--list shows them)`);
 const selected = names.length ? scenarios.filter((s) => names.includes(s.name)) : scenarios;
 const outFile = resolve(
-  opt.out ?? join(ROOT, opt.profile ? 'bench/results.profile.json' : 'bench/results.json'),
+  opt.out ?? join(ROOT, opt.profile ? 'bench/results.profile.json' : `bench/results.${dbKind}.json`),
 );
 
 function fail(msg: string): never {
@@ -473,8 +475,6 @@ async function runServer(
       jwtSecret,
       adminEmail: BENCH_ADMIN.email,
       adminPassword: BENCH_ADMIN.password,
-      iccidPrefix: '8988247',
-      smdpAddress: 'smdp.kswifi.example',
       fleetSize,
       esimUsers: Math.max(10, Math.ceil(((durationS + warmupS + 1) * passes * 3000) / 900)),
       log,
@@ -614,7 +614,7 @@ async function main(): Promise<void> {
       row.notes.unshift(`${Math.round(row.vs_ceiling * 100)}% of ceiling`);
     printRow(row, passes > 1);
   }
-  log('\ntargets (issue 6)');
+  log('\ntargets');
   for (const t of tg) log(`  ${t.met === null ? '-' : t.met ? '✓' : '✗'} ${t.target}: ${t.value}`);
   for (const s of servers) {
     for (const n of s.seeding) log(`  note (${s.workers}w): ${n}`);

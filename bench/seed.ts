@@ -1,24 +1,17 @@
 /**
  * What the scenarios need, made once per server run, on demand (`Seeder.ensure(need)`). Through the HTTP
- * API wherever a route exists; directly in the database only where the API cannot do it (a route not
- * built yet, or hundreds of accounts whose registration would cost a bcrypt hash each). Every shortcut is
- * written to `notes` so the report says how the data was made.
+ * API, except the hundreds of accounts of esim-create, whose registration would cost a bcrypt hash each:
+ * those are written to the database with bench-signed tokens. That shortcut is written to `notes` so the
+ * report says how the data was made.
  */
 import bcrypt from 'bcrypt';
-import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { openDatabase, type DatabaseHandle } from '../src/db/index.js';
 import { newId } from '../src/lib/ids.js';
-import { sha256 } from '../src/lib/secrets.js';
+import { api, describeAnswer } from './api.js';
 
 export type Need = 'user' | 'admin' | 'plan' | 'packs' | 'apiKey' | 'fleet' | 'esimUsers';
-
-export interface ApiAnswer {
-  status: number;
-  json: unknown;
-  /** no such route (yet): 404 from the not-found handler, or 501 */
-  routeMissing: boolean;
-}
 
 export interface SeedSettings {
   baseUrl: string;
@@ -26,8 +19,6 @@ export interface SeedSettings {
   jwtSecret: string;
   adminEmail: string;
   adminPassword: string;
-  iccidPrefix: string;
-  smdpAddress: string;
   /** eSIMs of the fleet user (qr-cold rotates through them, usage spreads records over them) */
   fleetSize: number;
   /** accounts for esim-create (each may hold ESIM_LIMIT_PER_USER eSIMs) */
@@ -56,73 +47,12 @@ const API = '/api/v1';
 const PLAN_BYTES = 10 * 1024 ** 3;
 const PASSWORD = 'bench-password-123';
 
-export async function api(
-  baseUrl: string,
-  method: string,
-  path: string,
-  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<ApiAnswer> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.body !== undefined && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type'))
-    headers['content-type'] = 'application/json';
-  const res = await fetch(baseUrl + path, {
-    method,
-    headers,
-    body:
-      opts.body === undefined
-        ? undefined
-        : typeof opts.body === 'string'
-          ? opts.body
-          : JSON.stringify(opts.body),
-    signal: AbortSignal.timeout(30000),
-  });
-  const text = await res.text();
-  let json: unknown = text;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // not JSON (an image, a text body)
-  }
-  const detail = (json as { detail?: unknown } | null)?.detail;
-  const routeMissing =
-    res.status === 501 ||
-    (res.status === 404 && typeof detail === 'string' && detail.startsWith('No route for'));
-  return { status: res.status, json, routeMissing };
-}
-
-export function describeAnswer(a: ApiAnswer): string {
-  const j = a.json as { code?: string; detail?: string } | null;
-  const what = j && typeof j === 'object' ? [j.code, j.detail].filter(Boolean).join(': ') : '';
-  return `${a.status}${what ? ` ${what}` : ''}`;
-}
-
 /** An HS256 access token like the server's (claims sub + sid), signed with the bench's JWT_SECRET. */
 export function mintAccessToken(secret: string, sub: string, ttlS = 86400): string {
   const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   const head = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, sid: 'bench', iat: now, exp: now + ttlS })}`;
   return `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`;
-}
-
-/** ICCID: prefix + serial, then the Luhn check digit. */
-export function iccidOf(prefix: string, serial: number): string {
-  const body = `${prefix}9${String(serial).padStart(19 - prefix.length - 1, '0')}`;
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let d = Number(body[body.length - 1 - i]);
-    if (i % 2 === 0) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return body + String((10 - (sum % 10)) % 10);
-}
-
-function matchingId(): string {
-  const abc = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-  return Array.from({ length: 32 }, () => abc[randomInt(abc.length)]).join('');
 }
 
 async function pool<T>(n: number, count: number, fn: (i: number) => Promise<T>): Promise<T[]> {
@@ -227,87 +157,22 @@ export class Seeder {
       countries: ['FR', 'DE'],
     };
     const a = await this.call('POST', '/admin/plans', { token: this.seed.admin!.token, body });
-    if (a.status === 201 || a.status === 200) {
-      this.seed.plan = { id: (a.json as { id: string }).id, dataBytes: PLAN_BYTES };
-      return;
-    }
-    this.note(`plan inserted in the DB (POST /admin/plans answered ${describeAnswer(a)})`);
-    const now = Date.now();
-    const id = newId();
-    await this.db()
-      .insertInto('plans')
-      .values({
-        id,
-        code: body.code,
-        name: body.name,
-        description: body.description,
-        data_bytes: PLAN_BYTES,
-        validity_days: 30,
-        price_cents: 999,
-        currency: 'EUR',
-        countries: JSON.stringify(body.countries),
-        is_active: 1,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-    this.seed.plan = { id, dataBytes: PLAN_BYTES };
+    if (a.status !== 201) throw new Error(`POST /admin/plans answered ${describeAnswer(a)}`);
+    this.seed.plan = { id: (a.json as { id: string }).id, dataBytes: PLAN_BYTES };
   }
 
-  /**
-   * Packs for `owner` (one per entry of `esimIds`, null = unbound): POST /packs while it answers 201, the
-   * DB for the rest once it answers otherwise.
-   */
+  /** Packs for `owner` bought through POST /packs, one per entry of `esimIds` (null = unbound). */
   private async buyPacks(owner: Account, esimIds: (string | null)[]): Promise<void> {
     await this.ensure('plan');
-    const plan = this.seed.plan!;
-    let refused: string | undefined;
-    let viaApi = 0;
-    const rest: (string | null)[] = [];
+    const planId = this.seed.plan!.id;
     await pool(8, esimIds.length, async (i) => {
       const esimId = esimIds[i]!;
-      if (!refused) {
-        const a = await this.call('POST', '/packs', {
-          token: owner.token,
-          body: esimId ? { plan_id: plan.id, esim_id: esimId } : { plan_id: plan.id },
-        });
-        if (a.status === 201 || a.status === 200) {
-          viaApi++;
-          return;
-        }
-        refused ??= describeAnswer(a);
-      }
-      rest.push(esimId);
+      const a = await this.call('POST', '/packs', {
+        token: owner.token,
+        body: esimId ? { plan_id: planId, esim_id: esimId } : { plan_id: planId },
+      });
+      if (a.status !== 201) throw new Error(`POST /packs answered ${describeAnswer(a)}`);
     });
-    if (!rest.length) return;
-    this.note(
-      `${rest.length} packs inserted in the DB (POST /packs answered ${refused}; ${viaApi} via the API)`,
-    );
-    const now = Date.now();
-    await this.db()
-      .insertInto('packs')
-      .values(
-        rest.map((esimId) => ({
-          id: newId(),
-          user_id: owner.id,
-          order_id: null,
-          plan_id: plan.id,
-          esim_id: esimId,
-          name: 'Bench 10 GB',
-          total_bytes: plan.dataBytes,
-          used_bytes: 0,
-          validity_days: 30,
-          price_cents: 999,
-          currency: 'EUR',
-          status: 'pending' as const,
-          created_at: now,
-          updated_at: now,
-          activated_at: null,
-          expires_at: null,
-          ended_at: null,
-        })),
-      )
-      .execute();
   }
 
   private async makePacks(): Promise<void> {
@@ -325,26 +190,8 @@ export class Seeder {
       token: this.seed.admin!.token,
       body: { name: 'bench usage feed' },
     });
-    if (a.status === 201 || a.status === 200) {
-      this.seed.apiKey = (a.json as { key: string }).key;
-      return;
-    }
-    this.note(`API key inserted in the DB (POST /admin/api-keys answered ${describeAnswer(a)})`);
-    const key = `ksw_bench_${randomBytes(24).toString('base64url')}`;
-    await this.db()
-      .insertInto('api_keys')
-      .values({
-        id: newId(),
-        name: 'bench usage feed',
-        prefix: key.slice(0, 12),
-        key_hash: sha256(key),
-        created_by: null,
-        created_at: Date.now(),
-        last_used_at: null,
-        revoked_at: null,
-      })
-      .execute();
-    this.seed.apiKey = key;
+    if (a.status !== 201) throw new Error(`POST /admin/api-keys answered ${describeAnswer(a)}`);
+    this.seed.apiKey = (a.json as { key: string }).key;
   }
 
   /** One user owning `fleetSize` eSIMs, each with its own pack. */
@@ -352,43 +199,12 @@ export class Seeder {
     const owner = await this.register('bench-fleet');
     const n = this.s.fleetSize;
     const esims: { id: string; iccid: string }[] = [];
-    let refused: string | undefined;
     await pool(8, n, async () => {
-      if (refused) return;
       const a = await this.call('POST', '/esims', { token: owner.token, body: { label: 'bench' } });
-      if (a.status === 201 || a.status === 200) {
-        const j = a.json as { id: string; iccid: string };
-        esims.push({ id: j.id, iccid: j.iccid });
-      } else refused ??= describeAnswer(a);
+      if (a.status !== 201) throw new Error(`POST /esims answered ${describeAnswer(a)}`);
+      const j = a.json as { id: string; iccid: string };
+      esims.push({ id: j.id, iccid: j.iccid });
     });
-    if (esims.length < n) {
-      const missing = n - esims.length;
-      this.note(
-        `${missing} eSIMs inserted in the DB (POST /esims answered ${refused}; ${esims.length} via the API)`,
-      );
-      const now = Date.now();
-      const rows = Array.from({ length: missing }, (_, i) => ({
-        id: newId(),
-        user_id: owner.id,
-        label: 'bench',
-        iccid: iccidOf(this.s.iccidPrefix, i + 1),
-        eid: null,
-        status: 'released' as const,
-        smdp_address: this.s.smdpAddress,
-        matching_id: matchingId(),
-        confirmation_code_hash: null,
-        created_at: now,
-        updated_at: now,
-        deleted_at: null,
-      }));
-      for (let i = 0; i < rows.length; i += 200) {
-        await this.db()
-          .insertInto('esims')
-          .values(rows.slice(i, i + 200))
-          .execute();
-      }
-      esims.push(...rows.map((r) => ({ id: r.id, iccid: r.iccid })));
-    }
     await this.buyPacks(
       owner,
       esims.map((e) => e.id),

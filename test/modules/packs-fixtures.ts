@@ -5,6 +5,7 @@
 import { randomInt } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Db } from '../../src/db/index.js';
+import { generateIccid } from '../../src/lib/iccid.js';
 import { newId } from '../../src/lib/ids.js';
 import type { Session } from '../helper.js';
 
@@ -122,7 +123,7 @@ export async function insertEsim(db: Db, userId: string, deleted = false): Promi
       id,
       user_id: userId,
       label: null,
-      iccid: `89${Array.from({ length: 17 }, () => randomInt(10)).join('')}`,
+      iccid: generateIccid('8988247'),
       eid: null,
       status: deleted ? 'deleted' : 'released',
       smdp_address: 'smdp.kswifi.example',
