@@ -5,16 +5,16 @@
  */
 import { isUniqueViolation, transaction, type Db } from '../../db/index.js';
 import type { PlanRow } from '../../db/types.js';
-import { badRequest, conflict, notFound } from '../../errors.js';
+import { conflict, notFound } from '../../errors.js';
 import { iso, type Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
-import { isCountryCode } from '../../lib/iso.js';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
 import { plansRepo } from './repository.js';
 import type { PlanCreate, PlanPatch, PlanView } from './schemas.js';
 
 export interface PlanListOptions {
+  /** An ISO 3166-1 alpha-2 code, as the query schema (CountryCode) admits. */
   country?: string;
   /** Admin lists only: filter on is_active. */
   active?: boolean;
@@ -95,11 +95,6 @@ export class PlansService {
   }
 
   async list(o: PlanListOptions): Promise<Page<PlanView>> {
-    if (o.country !== undefined && !isCountryCode(o.country)) {
-      throw badRequest('VALIDATION_FAILED', 'country is not an ISO 3166-1 alpha-2 code', [
-        { field: 'querystring.country', message: 'must be an ISO 3166-1 alpha-2 code' },
-      ]);
-    }
     const rows = await plansRepo.list(this.db, {
       activeOnly: o.active === true,
       inactiveOnly: o.active === false,
