@@ -1,6 +1,6 @@
 /**
  * The scenario registry: one entry per measured request shape. To add a scenario, add an entry here (and
- * a `Need` in seed.ts when it needs data the others do not make); the runner, the table, results.json and
+ * a `Need` in seed.ts when it needs data the others do not make); the runner, the table, the results file and
  * the route probe pick it up. A scenario whose route answers 404 (no route) or 501 is reported as
  * "skipped: route not available", so scenarios can land before the module they measure.
  *
@@ -32,7 +32,7 @@ export interface Scenario {
   /** another scenario run at the same time as load; this one is the measured probe */
   during?: { scenario: string; connections: number };
   needs?: Need[];
-  /** the table shows req/s as % of `ceiling` (results.json has the ratio for every scenario) */
+  /** the table shows req/s as % of `ceiling` (the results file has the ratio for every scenario) */
   vsCeiling?: boolean;
 }
 
