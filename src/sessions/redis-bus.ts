@@ -42,6 +42,7 @@ export class RedisBus extends BaseBus {
     const sub = new RedisClient(opts.url, {
       connectionName: bus.connectionName,
       connectTimeout: 2000,
+      disconnectTimeout: 200, // a socket that never opened would otherwise hold the exit for 2 s
       autoResubscribe: false,
       enableOfflineQueue: true, // the SUBSCRIBE sent on 'ready' must not be refused
       maxRetriesPerRequest: null,
@@ -50,6 +51,7 @@ export class RedisBus extends BaseBus {
     const pub = new RedisClient(opts.url, {
       connectionName: `${bus.connectionName}-pub`,
       connectTimeout: 2000,
+      disconnectTimeout: 200,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       retryStrategy,
@@ -148,7 +150,8 @@ export class RedisBus extends BaseBus {
     this.pub = null;
     for (const c of clients) {
       if (!c) continue;
-      await c.quit().catch(() => undefined);
+      // QUIT only on a live connection: queued on a down one, it would wait for the next reconnect
+      if (c.status === 'ready') await c.quit().catch(() => undefined);
       c.disconnect();
     }
   }

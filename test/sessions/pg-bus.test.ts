@@ -47,6 +47,17 @@ async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promi
   }
 }
 
+/** `promise`'s value, or -1 after `ms` (the timer does not outlive the answer). */
+async function within(promise: Promise<number>, ms: number): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<number>((resolve) => (timer = setTimeout(resolve, ms, -1)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The events one bus hears, with the arrival time of each id. */
 function recorder(bus: PgBus) {
   const events: InvalidationEvent[] = [];
@@ -109,7 +120,7 @@ describe('PgBus (two instances on one PostgreSQL)', { skip: !available && 'Postg
       const sent = a.publish({ t: kind, id });
       assert.ok(onA.at.has(id), 'the publishing process is invalidated synchronously');
       await sent;
-      const at = await Promise.race([arrived, sleep(2000, -1)]);
+      const at = await within(arrived, 2000);
       assert.notEqual(at, -1, `event ${i} reached B`);
       if (i >= 0) latencies.push(at - t0);
     }
