@@ -15,6 +15,7 @@ import { ActivityService } from './modules/activity/service.js';
 import { UsersService } from './modules/users/service.js';
 import { systemClock } from './lib/clock.js';
 import { startJobs } from './jobs.js';
+import { startClusterRelay } from './sessions/cluster-bus.js';
 
 const started = performance.now();
 
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
       bornAt.set(worker.id, Date.now());
     };
     for (let i = 0; i < config.WEB_CONCURRENCY; i++) fork(i);
+    startClusterRelay(); // the workers' session invalidations (SQLite without Redis) go through here
     let stopping = false;
     let exitCode = 0;
     const stop = () => {
