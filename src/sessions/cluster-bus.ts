@@ -2,9 +2,10 @@
  * The bus of a cluster on SQLite (WEB_CONCURRENCY>1, no Redis): the workers share one database file on
  * one host, and the primary is their one common point. A worker sends each event to the primary over the
  * cluster IPC channel; the primary relays it to every other worker (`startClusterRelay`, called once by
- * server.ts after forking). The channel is the process's own: healthy while it is connected (a worker
- * whose primary is gone is gone too). A worker that restarts starts with an empty cache, so what it
- * missed while down does not matter.
+ * server.ts after forking). A worker's bus is healthy once the relay has answered its hello (a primary
+ * that runs no relay leaves it unhealthy: its cache then reads through, rather than missing every other
+ * worker's events) and until the IPC channel disconnects (a worker whose primary is gone is gone too). A
+ * worker that restarts starts with an empty cache, so what it missed while down does not matter.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { BaseBus, type BusLogger } from './bus.js';
@@ -14,6 +15,10 @@ interface Envelope {
   kswifiSessions: 1;
   payload: string;
 }
+
+/** A worker's hello to the relay, and the relay's answer. */
+const HELLO = { kswifiSessionsHello: 1 } as const;
+const RELAYING = { kswifiSessionsRelaying: 1 } as const;
 
 function isEnvelope(msg: unknown): msg is Envelope {
   return (
@@ -28,15 +33,35 @@ export class ClusterBus extends BaseBus {
   readonly kind = 'cluster' as const;
   private readonly onMessage = (msg: unknown) => {
     if (isEnvelope(msg)) this.receive(msg.payload);
+    else if ((msg as typeof RELAYING | null)?.kswifiSessionsRelaying === 1 && process.connected) {
+      this.setHealthy(true);
+      this.relayed();
+    }
   };
   private readonly onDisconnect = () => this.setHealthy(false);
+  private relayed: () => void = () => undefined;
+  private readonly firstRelay: Promise<void>;
 
   constructor(log: BusLogger) {
     super(log);
     if (!process.send) throw new Error('ClusterBus needs an IPC channel (a cluster worker)');
+    this.firstRelay = new Promise((resolve) => (this.relayed = resolve));
     process.on('message', this.onMessage);
     process.on('disconnect', this.onDisconnect);
-    this.setHealthy(process.connected);
+    if (process.connected) process.send(HELLO);
+  }
+
+  /** Resolves when the relay has answered, or after `timeoutMs` (unanswered, the bus stays unhealthy). */
+  async started(timeoutMs = 1000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.firstRelay,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   protected send(payload: string): Promise<void> {
@@ -64,6 +89,10 @@ export function startClusterRelay(): () => void {
   if (!cluster.isPrimary) throw new Error('startClusterRelay runs in the cluster primary');
   if (relaying) return relaying;
   const relay = (from: Worker, msg: unknown) => {
+    if ((msg as typeof HELLO | null)?.kswifiSessionsHello === 1) {
+      from.send(RELAYING, undefined, () => undefined);
+      return;
+    }
     if (!isEnvelope(msg)) return;
     for (const worker of Object.values(cluster.workers ?? {})) {
       if (!worker || worker === from || !worker.isConnected()) continue;

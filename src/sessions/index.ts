@@ -110,7 +110,11 @@ export async function createSessionBus(opts: SessionBusOptions): Promise<Invalid
     await bus.started(wait);
     return bus;
   }
-  if (cluster.isWorker && config.WEB_CONCURRENCY > 1) return new ClusterBus(log);
+  if (cluster.isWorker && config.WEB_CONCURRENCY > 1) {
+    const bus = new ClusterBus(log);
+    await bus.started(wait);
+    return bus;
+  }
   return new LocalBus();
 }
 

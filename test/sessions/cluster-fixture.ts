@@ -3,13 +3,16 @@
  * the primary starts the relay and forks two workers, each with a ClusterBus. The primary tells each worker
  * in turn to publish ROUNDS events; every worker reports every event its bus delivers. The primary prints
  * one JSON line (who heard what, and the round trips primary → publisher → relay → other worker → primary)
- * and exits 0, or prints an error and exits 1 after 20 s.
+ * and exits 0, or prints an error and exits 1 after 20 s. With FIXTURE_ROLE=orphan it is instead a child
+ * with an IPC channel to a parent that runs no relay: it reports whether its ClusterBus became healthy
+ * (it must not) and exits.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { startClusterRelay } from '../../src/sessions/cluster-bus.js';
+import { ClusterBus, startClusterRelay } from '../../src/sessions/cluster-bus.js';
 import { createSessionBus } from '../../src/sessions/index.js';
 
 const ROUNDS = 10;
+const ORPHAN = process.env.FIXTURE_ROLE === 'orphan';
 
 interface Heard {
   fixture: 'heard';
@@ -17,7 +20,11 @@ interface Heard {
   id: string;
 }
 
-if (cluster.isPrimary) {
+if (ORPHAN) {
+  const bus = new ClusterBus({ info: () => undefined, warn: () => undefined, error: () => undefined });
+  await bus.started(300);
+  process.send!({ fixture: 'orphan', healthy: bus.healthy() }, () => process.exit(0));
+} else if (cluster.isPrimary) {
   const fail = setTimeout(() => {
     console.error('cluster fixture timed out');
     process.exit(1);
@@ -67,10 +74,11 @@ if (cluster.isPrimary) {
     database: { db: null as never },
     config: { DATABASE_URL: 'sqlite:///:memory:', WEB_CONCURRENCY: 2 },
     log: quiet,
+    startTimeoutMs: 5000,
   });
   if (bus.kind !== 'cluster')
     throw new Error(`a cluster worker on SQLite must get the cluster bus, not ${bus.kind}`);
-  if (!bus.healthy()) throw new Error('a connected worker must be healthy');
+  if (!bus.healthy()) throw new Error('a connected worker with a relay must be healthy');
   bus.subscribe((event) => {
     if (event.t === 'all') return;
     const msg: Heard = { fixture: 'heard', worker: index, id: event.id };
