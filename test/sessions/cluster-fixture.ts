@@ -39,7 +39,7 @@ if (ORPHAN) {
   for (let i = 0; i < 2; i++) {
     const w = cluster.fork({ FIXTURE_WORKER: String(i) });
     workers.push(w);
-    w.on('message', (msg: { fixture?: string } & Partial<Heard>) => {
+    w.on('message', (msg: { fixture?: string; id?: string; worker?: number }) => {
       if (msg.fixture === 'ready' && ++ready === 2) void run();
       if (msg.fixture === 'heard') {
         (heard[msg.id!] ??= []).push(msg.worker!);
