@@ -24,8 +24,8 @@
  *     - AuthService.changePassword             → { t: 'user', id } and { t: 'user-sessions', id }
  *     - AuthService.login (last_login_at)      → { t: 'user', id }
  *     - UsersService.updateProfile             → { t: 'user', id }
- *     - UsersService.ensureAdmin, existing row → { t: 'user', id } and { t: 'user-sessions', id } when
- *       the password was reset
+ *     - UsersService.ensureAdmin, existing row → { t: 'user', id } (it revokes no session today; if it
+ *       starts to on a password reset, also { t: 'user-sessions', id })
  *     - AdminUsersService.update               → { t: 'user', id }; plus { t: 'user-sessions', id } when
  *       it suspended (revokeUser)
  *     - AdminUsersService.remove               → { t: 'user', id } and { t: 'user-sessions', id }
