@@ -18,7 +18,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import type { Database } from '../src/db/types.js';
 import { systemClock } from '../src/lib/clock.js';
 import { randomToken } from '../src/lib/secrets.js';
-import { StatsService } from '../src/modules/admin/stats.service.js';
+import { StatsService } from '../src/modules/system/stats.service.js';
 
 const { values: args } = parseArgs({
   options: {

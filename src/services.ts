@@ -4,7 +4,7 @@
  * through `app.services`; services never see HTTP.
  */
 import type { AppContext } from './context.js';
-import type { StatsService } from './modules/admin/stats.service.js';
+import type { StatsService } from './modules/system/stats.service.js';
 import type { AdminUsersService } from './modules/users/admin.service.js';
 import type { ActivityService } from './modules/activity/service.js';
 import type { ApiKeysService } from './modules/api-keys/service.js';

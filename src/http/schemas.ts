@@ -12,6 +12,14 @@ export const TimestampParam = (description: string) =>
 export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
+/** An operator's reason for a change, kept in the activity log (user administration, grants). */
+export const ReasonField = Type.String({
+  minLength: 1,
+  maxLength: 500,
+  pattern: '\\S',
+  description: 'why, for the activity log',
+});
+
 export const ListQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT })),
   cursor: Type.Optional(Type.String({ maxLength: 200 })),

@@ -142,4 +142,14 @@ export const esimsRepo = {
       .where('iccid', 'in', iccids)
       .execute();
   },
+
+  /** eSIMs per status (the stats). */
+  async countsByStatus(db: Executor): Promise<{ status: string; n: number }[]> {
+    const rows = await db
+      .selectFrom('esims')
+      .select((eb) => ['status', eb.fn.countAll().as('n')])
+      .groupBy('status')
+      .execute();
+    return rows.map((r) => ({ status: r.status, n: Number(r.n ?? 0) }));
+  },
 };

@@ -16,8 +16,9 @@ import { esimsRepo } from '../esims/repository.js';
 import { plansRepo } from '../plans/repository.js';
 import { CurrencyCode } from '../plans/schemas.js';
 import { usersRepo } from '../users/repository.js';
-import { GrantCustom, GrantFromPlan } from '../users/schemas.js';
-import { ordersRepo, packsRepo } from './repository.js';
+import { GrantCustom, GrantFromPlan } from './schemas.js';
+import { ordersRepo } from './orders.repository.js';
+import { packsRepo } from './repository.js';
 
 export interface PurchaseInput {
   planId: string;

@@ -1,12 +1,12 @@
 /**
- * SQL for packs and their orders. Takes the database or a transaction first; holds no rules: the statuses
+ * SQL for packs (orders are in orders.repository.ts). Takes the database or a transaction first; holds no rules: the statuses
  * a conditional UPDATE may start from are passed in by the caller (from lifecycle.ts). The usage engine
  * reads and debits packs through `lockOpen` and `applyDebits`, inside its own transaction.
  */
 import { CompiledQuery, sql, type ExpressionBuilder, type Updateable } from 'kysely';
 import { cachedText, chunks } from '../../db/batch.js';
 import type { Executor } from '../../db/index.js';
-import type { Database, OrderRow, OrderStatus, PackRow, PackStatus, PacksTable } from '../../db/types.js';
+import type { Database, PackRow, PackStatus, PacksTable } from '../../db/types.js';
 import { OPEN_PACK_STATUSES } from './lifecycle.js';
 
 export interface PackSearch {
@@ -18,6 +18,15 @@ export interface PackSearch {
   now: number;
   after?: string;
   limit: number;
+}
+
+/** One group of the stats' pack counts: an effective status and paid (1) or free (0). */
+export interface PackCountRow {
+  status: string;
+  paid: number;
+  n: number;
+  total_bytes: number;
+  used_bytes: number;
 }
 
 /** The fields of a pack the debit rules read and change (usage/debit.ts). */
@@ -181,49 +190,46 @@ export const packsRepo = {
       }
     }
   },
-};
 
-export const ordersRepo = {
-  findByKey(db: Executor, userId: string, key: string): Promise<OrderRow | undefined> {
-    return db
-      .selectFrom('orders')
-      .selectAll()
+  /** The user's packs (every status) and the bytes debited from them, for the operators' account detail. */
+  async totalsOf(db: Executor, userId: string): Promise<{ packs_count: number; used_bytes: number }> {
+    const row = await db
+      .selectFrom('packs')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('packs_count'),
+        eb.fn.coalesce(eb.fn.sum<number>('used_bytes'), sql.lit(0)).as('used_bytes'),
+      ])
       .where('user_id', '=', userId)
-      .where('idempotency_key', '=', key)
-      .executeTakeFirst();
+      .executeTakeFirstOrThrow();
+    return { packs_count: Number(row.packs_count ?? 0), used_bytes: Number(row.used_bytes ?? 0) };
   },
 
-  insert(db: Executor, row: OrderRow): Promise<unknown> {
-    return db.insertInto('orders').values(row).execute();
-  },
-
-  /** Frees an order's idempotency key (past its 24 h window) so the key can name a new purchase. */
-  async clearKey(db: Executor, id: string, now: number): Promise<void> {
-    await db
-      .updateTable('orders')
-      .set({ idempotency_key: null, updated_at: now })
-      .where('id', '=', id)
+  /**
+   * Packs per status as a reader sees it at `now` (the rule of `effectiveStatusIs`, as a value: an active
+   * pack past its expiry counts as expired) and per paid/free, with their data totals: the stats.
+   */
+  async countsByStatus(db: Executor, now: number): Promise<PackCountRow[]> {
+    const status = sql<string>`case when status = 'active' and expires_at is not null and expires_at <= ${now} then 'expired' else status end`;
+    const paid = sql<number>`case when price_cents > 0 then 1 else 0 end`;
+    const rows = await db
+      .selectFrom('packs')
+      .select((eb) => [
+        status.as('status'),
+        paid.as('paid'),
+        eb.fn.countAll().as('n'),
+        eb.fn.sum('total_bytes').as('total_bytes'),
+        eb.fn.sum('used_bytes').as('used_bytes'),
+      ])
+      // by position: the CASE holds a parameter, and PostgreSQL matches GROUP BY expressions textually
+      .groupBy([sql`1`, sql`2`])
       .execute();
-  },
-
-  /** Frees every key of orders created at or before `before`; the number freed. */
-  async clearKeysBefore(db: Executor, before: number, now: number): Promise<number> {
-    const r = await db
-      .updateTable('orders')
-      .set({ idempotency_key: null, updated_at: now })
-      .where('idempotency_key', 'is not', null)
-      .where('created_at', '<=', before)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows);
-  },
-
-  async setStatus(db: Executor, id: string, from: OrderStatus, to: OrderStatus, now: number): Promise<void> {
-    await db
-      .updateTable('orders')
-      .set({ status: to, updated_at: now })
-      .where('id', '=', id)
-      .where('status', '=', from)
-      .execute();
+    return rows.map((r) => ({
+      status: r.status,
+      paid: Number(r.paid ?? 0),
+      n: Number(r.n ?? 0),
+      total_bytes: Number(r.total_bytes ?? 0),
+      used_bytes: Number(r.used_bytes ?? 0),
+    }));
   },
 };
 

@@ -1,6 +1,7 @@
 /** TypeBox shapes of the pack routes: the Pack view, the purchase, bind and list requests. */
 import { Type, type Static } from 'typebox';
-import { Id, ListQuery, Nullable, NullableTimestamp, Timestamp } from '../../http/schemas.js';
+import { Id, ListQuery, Nullable, NullableTimestamp, ReasonField, Timestamp } from '../../http/schemas.js';
+import { CurrencyField, DataBytesField, PackNameField, ValidityDaysField } from '../plans/schemas.js';
 import { PACK_STATUSES } from './lifecycle.js';
 
 /** The public shape of a data pack. The status shown is the effective one at the reader's clock. */
@@ -73,3 +74,25 @@ export const AdminPackListQuery = Type.Object(
   { additionalProperties: false },
 );
 export type AdminPackListQuery = Static<typeof AdminPackListQuery>;
+
+// ---- grants: a free pack an operator gives (POST /admin/users/{id}/grants, served by the users module)
+
+export const GrantFromPlan = Type.Object(
+  { plan_id: Id, reason: ReasonField },
+  { additionalProperties: false, description: 'the terms of a catalogue plan (active or not)' },
+);
+export const GrantCustom = Type.Object(
+  {
+    name: PackNameField,
+    data_bytes: DataBytesField,
+    validity_days: ValidityDaysField,
+    currency: Type.Optional(CurrencyField),
+    reason: ReasonField,
+  },
+  {
+    additionalProperties: false,
+    description: 'custom terms; `currency` (default USD) only labels the free pack',
+  },
+);
+export const GrantBody = Type.Union([GrantFromPlan, GrantCustom]);
+export type GrantBody = Static<typeof GrantBody>;

@@ -20,7 +20,8 @@ import {
 } from './lifecycle.js';
 import { esimsRepo } from '../esims/repository.js';
 import { PurchaseService, type GrantInput, type PurchaseInput } from './purchase.js';
-import { ordersRepo, packsRepo } from './repository.js';
+import { ordersRepo } from './orders.repository.js';
+import { packsRepo } from './repository.js';
 import type { PackView } from './schemas.js';
 
 export type { GrantInput, PurchaseInput } from './purchase.js';

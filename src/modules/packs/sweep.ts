@@ -12,7 +12,8 @@ import { transaction, type Db } from '../../db/index.js';
 import { DAY_MS, iso } from '../../lib/clock.js';
 import { notificationsRepo } from '../notifications/repository.js';
 import { IDEMPOTENCY_WINDOW_MS } from './purchase.js';
-import { ordersRepo, sweepRepo, type SweptPack } from './repository.js';
+import { ordersRepo } from './orders.repository.js';
+import { sweepRepo, type SweptPack } from './repository.js';
 
 export interface SweepResult {
   /** Packs moved to expired. */

@@ -1,9 +1,9 @@
 /** The system: liveness and readiness, and the operators' stats and health. */
-import { StatsService } from '../admin/stats.service.js';
 import { defineModule } from '../module.js';
 import { systemAdminRoutes } from './admin.routes.js';
 import { systemRoutes } from './routes.js';
 import { SystemService } from './service.js';
+import { StatsService } from './stats.service.js';
 
 export const systemModule = defineModule({
   name: 'system',

@@ -7,16 +7,8 @@ import { IdParams, PageOf, problems, ref } from '../../http/schemas.js';
 import { requestMeta } from '../../http/meta.js';
 import { DEFAULT_LIMIT } from '../../lib/pagination.js';
 import { currentUser } from '../../plugins/auth.js';
-import { Pack } from '../packs/schemas.js';
-import {
-  AdminUserDetail,
-  DeleteUserBody,
-  GrantBody,
-  ReasonQuery,
-  User,
-  UserListQuery,
-  UserPatch,
-} from './schemas.js';
+import { GrantBody, Pack } from '../packs/schemas.js';
+import { AdminUserDetail, DeleteUserBody, ReasonQuery, User, UserListQuery, UserPatch } from './schemas.js';
 
 const UserRef = ref(User);
 

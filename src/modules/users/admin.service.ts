@@ -10,9 +10,11 @@ import { badRequest, conflict, notFound } from '../../errors.js';
 import { iso, type Clock } from '../../lib/clock.js';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
 import { randomToken } from '../../lib/secrets.js';
+import type { SessionEvents } from '../../sessions/events.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
 import { refreshTokensRepo } from '../auth/repository.js';
 import { esimsRepo } from '../esims/repository.js';
+import { packsRepo } from '../packs/repository.js';
 import { usersRepo } from './repository.js';
 import type { AdminUserDetail, UserView } from './schemas.js';
 import { toUserView } from './service.js';
@@ -62,6 +64,8 @@ export class AdminUsersService {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly activity: ActivityService,
+    /** Published to after each commit that writes a users row or revokes sessions (src/sessions). */
+    private readonly events: SessionEvents,
   ) {}
 
   async list(s: UserSearch): Promise<Page<UserView>> {
@@ -81,7 +85,7 @@ export class AdminUsersService {
     const user = await usersRepo.findById(this.db, id);
     if (!user) throw notFound('User');
     const [packs, esimsCount] = await Promise.all([
-      usersRepo.packTotals(this.db, id),
+      packsRepo.totalsOf(this.db, id),
       esimsRepo.countLive(this.db, id),
     ]);
     return {
@@ -100,6 +104,8 @@ export class AdminUsersService {
         { field: 'body', message: 'needs status or role' },
       ]);
     }
+    let changed = false;
+    let revoked = false;
     const user = await transaction(this.db, async (tx) => {
       const { before, othersRemain } = await lockTarget(tx, id);
       if (before.status === 'deleted') throw conflict('USER_DELETED', 'This account is deleted');
@@ -109,8 +115,10 @@ export class AdminUsersService {
 
       const now = this.clock.now();
       const after = await this.write(tx, id, { ...next, updated_at: now });
+      changed = true;
       if (next.status === 'suspended' && before.status !== 'suspended') {
         await refreshTokensRepo.revokeUser(tx, id, now);
+        revoked = true;
       }
       await this.log(tx, 'admin.user_updated', actorId, id, meta, {
         before: { status: before.status, role: before.role },
@@ -119,6 +127,8 @@ export class AdminUsersService {
       });
       return after;
     });
+    if (revoked) await this.events.userAndSessions(id);
+    else if (changed) await this.events.user(id);
     return toUserView(user);
   }
 
@@ -134,6 +144,7 @@ export class AdminUsersService {
     meta: RequestMeta,
   ): Promise<UserView> {
     if (actorId === id) throw conflict('CANNOT_DELETE_SELF', 'An admin cannot delete their own account');
+    let deleted = false;
     const user = await transaction(this.db, async (tx) => {
       const { before, othersRemain } = await lockTarget(tx, id);
       if (before.status === 'deleted') return before;
@@ -156,8 +167,10 @@ export class AdminUsersService {
         after: { status: after.status, role: after.role, deleted_at: iso(now), anonymised: true },
         ...(reason ? { reason } : {}),
       });
+      deleted = true;
       return after;
     });
+    if (deleted) await this.events.userAndSessions(id);
     return toUserView(user);
   }
 

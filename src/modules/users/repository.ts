@@ -27,11 +27,6 @@ export interface UserListFilter {
   limit: number;
 }
 
-export interface PackTotals {
-  packs_count: number;
-  used_bytes: number;
-}
-
 export const usersRepo = {
   findById(db: Executor, id: string): Promise<UserRow | undefined> {
     return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
@@ -109,19 +104,20 @@ export const usersRepo = {
     return rows.map((r) => r.id);
   },
 
-  /**
-   * The user's packs (every status) and the bytes debited from them, for the operators' account detail.
-   * A read of the packs table, which the packs module owns: it moves there once packsRepo offers it.
-   */
-  async packTotals(db: Executor, userId: string): Promise<PackTotals> {
-    const row = await db
-      .selectFrom('packs')
+  /** Accounts per status, and how many of them were created at or after `since` (the stats). */
+  async countsByStatus(
+    db: Executor,
+    since: number,
+  ): Promise<{ status: string; n: number; recent: number }[]> {
+    const rows = await db
+      .selectFrom('users')
       .select((eb) => [
-        eb.fn.countAll<number>().as('packs_count'),
-        eb.fn.coalesce(eb.fn.sum<number>('used_bytes'), sql.lit(0)).as('used_bytes'),
+        'status',
+        eb.fn.countAll().as('n'),
+        eb.fn.sum(eb.case().when('created_at', '>=', since).then(1).else(0).end()).as('recent'),
       ])
-      .where('user_id', '=', userId)
-      .executeTakeFirstOrThrow();
-    return { packs_count: Number(row.packs_count ?? 0), used_bytes: Number(row.used_bytes ?? 0) };
+      .groupBy('status')
+      .execute();
+    return rows.map((r) => ({ status: r.status, n: Number(r.n ?? 0), recent: Number(r.recent ?? 0) }));
   },
 };

@@ -3,8 +3,7 @@
  * name, phone), the caller's own edits and the operators' queries, patches and grants.
  */
 import { Type, type Static } from 'typebox';
-import { Id, ListQuery, Nullable, NullableTimestamp, Timestamp } from '../../http/schemas.js';
-import { CurrencyField, DataBytesField, PackNameField, ValidityDaysField } from '../plans/schemas.js';
+import { Id, ListQuery, Nullable, NullableTimestamp, ReasonField, Timestamp } from '../../http/schemas.js';
 
 export const User = Type.Object(
   {
@@ -52,12 +51,7 @@ export const PasswordChange = Type.Object(
 
 // ---- the operators' user administration -----------------------------------------------------------
 
-const Reason = Type.String({
-  minLength: 1,
-  maxLength: 500,
-  pattern: '\\S',
-  description: 'why, for the activity log',
-});
+const Reason = ReasonField;
 
 export const UserListQuery = Type.Object(
   {
@@ -104,23 +98,3 @@ export type UserPatch = Static<typeof UserPatch>;
 
 export const ReasonQuery = Type.Object({ reason: Type.Optional(Reason) }, { additionalProperties: false });
 export const DeleteUserBody = Type.Union([ReasonQuery, Type.Null()]);
-
-export const GrantFromPlan = Type.Object(
-  { plan_id: Id, reason: Reason },
-  { additionalProperties: false, description: 'the terms of a catalogue plan (active or not)' },
-);
-export const GrantCustom = Type.Object(
-  {
-    name: PackNameField,
-    data_bytes: DataBytesField,
-    validity_days: ValidityDaysField,
-    currency: Type.Optional(CurrencyField),
-    reason: Reason,
-  },
-  {
-    additionalProperties: false,
-    description: 'custom terms; `currency` (default USD) only labels the free pack',
-  },
-);
-export const GrantBody = Type.Union([GrantFromPlan, GrantCustom]);
-export type GrantBody = Static<typeof GrantBody>;

@@ -1,10 +1,17 @@
-/** The operators' numbers: accounts, packs, data, eSIMs, revenue and daily usage, from SQL aggregates. */
+/**
+ * The operators' numbers: accounts, packs, data, eSIMs, revenue and daily usage, from SQL aggregates that
+ * each owning module's repository computes (the indexes they lean on are in migration 0005).
+ */
 import type { Db } from '../../db/index.js';
 import { DAY_MS, iso, type Clock } from '../../lib/clock.js';
 import { ESIM_STATUSES } from '../esims/lifecycle.js';
 import { PACK_STATUSES } from '../packs/lifecycle.js';
-import type { Stats } from '../system/schemas.js';
-import { statsRepo } from './stats.repository.js';
+import type { Stats } from './schemas.js';
+import { esimsRepo } from '../esims/repository.js';
+import { ordersRepo } from '../packs/orders.repository.js';
+import { packsRepo } from '../packs/repository.js';
+import { usageRepo } from '../usage/repository.js';
+import { usersRepo } from '../users/repository.js';
 
 export const USAGE_DAYS = 30;
 
@@ -19,11 +26,11 @@ export class StatsService {
     const today = Math.floor(now / DAY_MS) * DAY_MS;
     const from = today - (USAGE_DAYS - 1) * DAY_MS;
     const [users, packs, esims, revenue, usage] = await Promise.all([
-      statsRepo.userCounts(this.db, now - 7 * DAY_MS),
-      statsRepo.packCounts(this.db, now),
-      statsRepo.esimCounts(this.db),
-      statsRepo.revenue(this.db),
-      statsRepo.usagePerDay(this.db, from, today + DAY_MS),
+      usersRepo.countsByStatus(this.db, now - 7 * DAY_MS),
+      packsRepo.countsByStatus(this.db, now),
+      esimsRepo.countsByStatus(this.db),
+      ordersRepo.revenue(this.db),
+      usageRepo.bytesPerDay(this.db, from, today + DAY_MS),
     ]);
 
     const userCount = (status: string) => users.find((u) => u.status === status)?.n ?? 0;
