@@ -17,6 +17,11 @@ export const plansRepo = {
     return db.selectFrom('plans').selectAll().where('id', '=', id).executeTakeFirst();
   },
 
+  /** The plan with this catalogue code (codes are unique), active or not. */
+  findByCode(db: Executor, code: string): Promise<PlanRow | undefined> {
+    return db.selectFrom('plans').selectAll().where('code', '=', code).executeTakeFirst();
+  },
+
   /** Newest first, `limit + 1` rows (for toPage). */
   list(db: Executor, s: PlanSearch): Promise<PlanRow[]> {
     let q = db.selectFrom('plans').selectAll();
