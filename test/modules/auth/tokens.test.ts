@@ -24,6 +24,13 @@ function craftJwt(claims: Record<string, unknown>, secret: string | null, alg = 
 
 const nowS = () => Math.floor(Date.now() / 1000);
 
+/** The session (`sid`) of a real access token: a crafted token must name a live session to pass. */
+const sidOf = (token: string): string =>
+  (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
+
+/** A write made outside the services (straight to the table) is published like theirs would be. */
+const published = (app: FastifyInstance, id: string) => app.ctx.sessions.events.user(id);
+
 function me(app: FastifyInstance, token: string) {
   return app.inject({ method: 'GET', url: ME, headers: { authorization: `Bearer ${token}` } });
 }
@@ -40,7 +47,8 @@ forEachDialect('auth: access tokens', ({ env }) => {
   test('when a token is crafted with the server secret, then it is accepted (the crafting is sound)', async () => {
     const { app } = env();
     const s = await registerUser(app);
-    const res = await me(app, craftJwt({ sub: s.id, sid: 'x', iat: nowS(), exp: nowS() + 60 }, secret()));
+    const claims = { sub: s.id, sid: sidOf(s.access), iat: nowS(), exp: nowS() + 60 };
+    const res = await me(app, craftJwt(claims, secret()));
     assert.equal(res.statusCode, 200);
     assert.equal(res.json().id, s.id);
   });
@@ -84,7 +92,7 @@ forEachDialect('auth: access tokens', ({ env }) => {
   test('when a token claims role admin, then /users/me still reports the stored role', async () => {
     const { app } = env();
     const s = await registerUser(app);
-    const forged = craftJwt({ sub: s.id, sid: 'x', role: 'admin', exp: nowS() + 60 }, secret());
+    const forged = craftJwt({ sub: s.id, sid: sidOf(s.access), role: 'admin', exp: nowS() + 60 }, secret());
     const res = await me(app, forged);
     assert.equal(res.statusCode, 200);
     assert.equal(res.json().role, 'user');
@@ -99,6 +107,7 @@ forEachDialect('auth: access tokens', ({ env }) => {
     const s = await registerUser(app);
     assert.equal((await me(app, s.access)).statusCode, 200);
     await app.ctx.db.updateTable('users').set({ status: 'deleted' }).where('id', '=', s.id).execute();
+    await published(app, s.id);
     assertInvalidToken(await me(app, s.access));
   });
 
@@ -107,6 +116,7 @@ forEachDialect('auth: access tokens', ({ env }) => {
     const s = await registerUser(app);
     assert.equal((await me(app, s.access)).statusCode, 200);
     await app.ctx.db.updateTable('users').set({ status: 'suspended' }).where('id', '=', s.id).execute();
+    await published(app, s.id);
     const res = await me(app, s.access);
     assert.equal(res.statusCode, 403);
     assert.equal(problemOf(res).code, 'ACCOUNT_SUSPENDED');
@@ -138,7 +148,7 @@ forEachDialect('auth: requireAdmin guard', ({ env }) => {
   test('when a user forges an admin role claim, then the admin guard answers 403 FORBIDDEN', async () => {
     const s = await registerUser(app);
     const forged = craftJwt(
-      { sub: s.id, sid: 'x', role: 'admin', exp: nowS() + 60 },
+      { sub: s.id, sid: sidOf(s.access), role: 'admin', exp: nowS() + 60 },
       env().config.JWT_SECRET ?? '',
     );
     const res = await app.inject({
@@ -160,6 +170,7 @@ forEachDialect('auth: requireAdmin guard', ({ env }) => {
   test('when an admin is demoted in the database, then the same token is refused at once', async () => {
     const admin = await adminSession(app);
     await app.ctx.db.updateTable('users').set({ role: 'user' }).where('id', '=', admin.id).execute();
+    await published(app, admin.id);
     const res = await app.inject({ method: 'GET', url: '/test/admin-only', headers: admin.headers });
     assert.equal(res.statusCode, 403);
   });

@@ -9,7 +9,7 @@ import {
   statusesBefore,
 } from '../../../src/modules/packs/lifecycle.js';
 import { adminSession, forEachDialect, problemOf, registerUser, type Session } from '../../helper.js';
-import { buy, createPlan, packAction, type PackJson } from '../packs-fixtures.js';
+import { buy, createPlan, packAction, type PackJson } from '../../fixtures/packs.js';
 
 test('when the transition table is read, then moves come only from its rows', () => {
   assert.deepEqual(statusesBefore('active'), ['pending']);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DAY_MS } from '../../../src/lib/clock.js';
 import { adminSession, forEachDialect, problemOf, registerUser } from '../../helper.js';
-import { GB, buy, buyRequest, createPlan, insertEsim, type PackJson } from '../packs-fixtures.js';
+import { GB, buy, buyRequest, createPlan, insertEsim, type PackJson } from '../../fixtures/packs.js';
 
 forEachDialect('packs: purchase, reads, binding, grants', ({ env }) => {
   test('when a user buys a plan, then a pending pack copies its terms and a paid order records it', async () => {

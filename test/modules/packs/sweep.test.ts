@@ -4,7 +4,7 @@ import { commands } from '../../../src/cli/index.js';
 import { DAY_MS, HOUR_MS } from '../../../src/lib/clock.js';
 import { runSweep } from '../../../src/modules/packs/sweep.js';
 import { adminSession, forEachDialect, registerUser, type Session } from '../../helper.js';
-import { buy, buyRequest, createPlan, packAction, type PackJson } from '../packs-fixtures.js';
+import { buy, buyRequest, createPlan, packAction, type PackJson } from '../../fixtures/packs.js';
 
 forEachDialect('expiry sweep', ({ env }) => {
   let planId = '';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ISO_3166_1_ALPHA2, ISO_4217_CURRENCIES, isCountryCode, isCurrencyCode } from '../../../src/lib/iso.js';
 import { adminSession, forEachDialect, problemOf, registerUser } from '../../helper.js';
-import { GB, createPlan, planBody, type PlanJson } from '../packs-fixtures.js';
+import { GB, createPlan, planBody, type PlanJson } from '../../fixtures/packs.js';
 
 test('when the ISO lists are read, then they hold the assigned codes and nothing else', () => {
   assert.equal(ISO_3166_1_ALPHA2.length, 249);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { adminSession, forEachDialect, problemOf, registerUser } from '../../helper.js';
-import { GB, insertPlan, insertUser } from '../admin-fixtures.js';
+import { GB, insertPlan, insertUser } from '../../fixtures/admin.js';
 
 forEachDialect('admin grants', ({ env }) => {
   test('when an admin grants a plan’s pack, then the user owns it at price 0 with the admin and reason recorded', async () => {

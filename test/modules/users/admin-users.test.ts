@@ -9,7 +9,7 @@ import {
   uniqueEmail,
   type Session,
 } from '../../helper.js';
-import { GB, MB, insertEsim, insertPack, insertUsage, insertUser } from '../admin-fixtures.js';
+import { GB, MB, insertEsim, insertPack, insertUsage, insertUser } from '../../fixtures/admin.js';
 
 interface Page {
   items: { id: string; email: string; full_name: string | null; status: string; role: string }[];

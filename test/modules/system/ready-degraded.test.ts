@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { createEnv, type TestEnv } from '../helper.js';
+import { createEnv, type TestEnv } from '../../helper.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CI = process.env.CI === 'true' || process.env.CI === '1';
@@ -57,7 +57,7 @@ describe('readiness: the rate-limit store', () => {
     const { app } = env!;
     assert.deepEqual(await readiness(app), {
       status: 200,
-      body: { status: 'ready', database: 'ok', rate_limit_store: 'off' },
+      body: { status: 'ready', database: 'ok', rate_limit_store: 'off', sessions: 'local' },
     });
     assert.deepEqual(await storeUp(app), ['rate_limit_store_up{store="memory"} 1']);
   });
@@ -66,7 +66,7 @@ describe('readiness: the rate-limit store', () => {
     const app = await env!.newApp({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_MAX: '1' });
     assert.deepEqual(await readiness(app), {
       status: 200,
-      body: { status: 'ready', database: 'ok', rate_limit_store: 'degraded' },
+      body: { status: 'ready', database: 'ok', rate_limit_store: 'degraded', sessions: 'degraded' },
     });
     assert.deepEqual(await storeUp(app), ['rate_limit_store_up{store="redis"} 0']);
     for (let i = 0; i < 3; i++) {
@@ -82,7 +82,7 @@ describe('readiness: the rate-limit store', () => {
       const app = await env!.newApp({ REDIS_URL });
       assert.deepEqual(await readiness(app), {
         status: 200,
-        body: { status: 'ready', database: 'ok', rate_limit_store: 'ok' },
+        body: { status: 'ready', database: 'ok', rate_limit_store: 'ok', sessions: 'ok' },
       });
       assert.deepEqual(await storeUp(app), ['rate_limit_store_up{store="redis"} 1']);
     },
