@@ -1,5 +1,5 @@
 /**
- * Under WEB_CONCURRENCY the primary replaces a worker that died (issue 9): the real process
+ * Under WEB_CONCURRENCY the primary replaces a worker that died: the real process
  * (`node --import tsx src/server.ts`) with two workers on a fresh SQLite file; one worker is SIGKILLed
  * (as the OOM killer or an unexpected error would end it) and a new one takes its place.
  */

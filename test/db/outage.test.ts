@@ -1,5 +1,5 @@
 /**
- * Riding through a database outage (issue 9). The real server runs as a child process on a fresh
+ * Riding through a database outage. The real server runs as a child process on a fresh
  * PostgreSQL database, behind a TCP proxy in this process, while 8 clients read and ingest usage:
  * - every backend of the test database is terminated (pg_terminate_backend) in three waves mid-load;
  * - then a restart is simulated at the proxy: every connection is cut and new ones are refused for a

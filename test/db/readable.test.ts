@@ -1,5 +1,5 @@
 /**
- * Stored bad data cannot take a route down (issue 9, point 5): a row whose numbers cannot be represented
+ * Stored bad data cannot take a route down: a row whose numbers cannot be represented
  * is left out of a list (and reported) rather than failing the list for everyone. Such a row can no longer
  * be written (CHECK constraints, migration 0006), so the test plants one on SQLite with the checks
  * switched off for its connection, as an old database could hold.

@@ -1,5 +1,5 @@
 /**
- * The validator stops guessing (issue 9): bodies as sent, strict text → number/boolean for query and path
+ * The validator stops guessing: bodies as sent, strict text → number/boolean for query and path
  * values, control characters refused in text, every number finite, every request string bounded, and
  * framework errors (bad URL, long parameter) as problem+json. Also the cases the issue found, end to end:
  * each answers a 4xx problem and stores nothing.

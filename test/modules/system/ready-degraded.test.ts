@@ -1,5 +1,5 @@
 /**
- * The rate-limit store's health (issue 9): when Redis is down the limits fail open (served, unlimited, an
+ * The rate-limit store's health: when Redis is down the limits fail open (served, unlimited, an
  * error log); /ready says so (`rate_limit_store: degraded`, still 200: the service can serve) and the
  * `rate_limit_store_up` gauge is 0. In memory (no REDIS_URL) the store is `off` and always up.
  * Redis: TEST_REDIS_URL (default redis://127.0.0.1:6379); skipped when unreachable, mandatory with CI=true.
