@@ -1,6 +1,7 @@
 /** SQL for notifications. `insertOnce` relies on the unique (pack_id, type) index: a repeat is a no-op. */
+import type { ExpressionBuilder } from 'kysely';
 import type { Executor } from '../../db/index.js';
-import type { NotificationRow, NotificationType } from '../../db/types.js';
+import type { Database, NotificationRow, NotificationType } from '../../db/types.js';
 import { newId } from '../../lib/ids.js';
 
 export interface NewNotification {
@@ -10,6 +11,21 @@ export interface NewNotification {
   esimId: string | null;
   message: string;
   at: number;
+}
+
+/**
+ * "A notice of `type` was already sent for this pack", as a condition another module's pack query can
+ * use (the sweep picks the packs still to notify in one statement, so a batch never stalls on packs that
+ * were notified already).
+ */
+export function packNoticeSent(eb: ExpressionBuilder<Database, 'packs'>, type: NotificationType) {
+  return eb.exists(
+    eb
+      .selectFrom('notifications')
+      .select('notifications.id')
+      .whereRef('notifications.pack_id', '=', 'packs.id')
+      .where('notifications.type', '=', type),
+  );
 }
 
 export const notificationsRepo = {

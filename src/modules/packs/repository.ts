@@ -7,6 +7,7 @@ import { CompiledQuery, sql, type ExpressionBuilder, type Updateable } from 'kys
 import { cachedText, chunks } from '../../db/batch.js';
 import type { Executor } from '../../db/index.js';
 import type { Database, PackRow, PackStatus, PacksTable } from '../../db/types.js';
+import { packNoticeSent } from '../notifications/repository.js';
 import { OPEN_PACK_STATUSES } from './lifecycle.js';
 
 export interface PackSearch {
@@ -268,16 +269,7 @@ export const sweepRepo = {
       .where('status', '=', 'active')
       .where('expires_at', '>', now)
       .where('expires_at', '<=', until)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('notifications')
-              .select('notifications.id')
-              .whereRef('notifications.pack_id', '=', 'packs.id')
-              .where('notifications.type', '=', 'pack_expiring'),
-          ),
-        ),
-      )
+      .where((eb) => eb.not(packNoticeSent(eb, 'pack_expiring')))
       .orderBy('expires_at')
       .limit(limit)
       .execute();
