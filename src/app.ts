@@ -33,6 +33,8 @@ import { metricsPlugin } from './plugins/metrics.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { securityHeadersPlugin } from './plugins/security-headers.js';
 import type { Services } from './services.js';
+import { SessionCache, SessionEvents, createSessionBus } from './sessions/index.js';
+import type { UserRow } from './db/types.js';
 import { VERSION } from './version.js';
 
 export interface AppDeps {
@@ -80,20 +82,31 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // problem like every other error, not with Fastify's own JSON
     frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
-  // JSON in (API.md): without this, Fastify's built-in text/plain parser turns a wrong content type into
+  // JSON in: without this, Fastify's built-in text/plain parser turns a wrong content type into
   // a confusing validation error instead of 415
   app.removeContentTypeParser('text/plain');
 
+  const clock = deps.clock ?? systemClock;
+  // the session cache (issue 11): what authenticate reads on every request, invalidated across instances
+  // by the bus (src/sessions/index.ts picks it: PostgreSQL LISTEN/NOTIFY, Redis, the cluster or local)
+  const bus = await createSessionBus({ dialect: database.dialect, database, config, log: app.log });
+  const sessionCache = new SessionCache<UserRow>(bus, { ttlMs: config.SESSION_CACHE_TTL_S * 1000, clock });
   const ctx: AppContext = {
     config,
     database,
     db: database.db,
     dialect: database.dialect,
-    clock: deps.clock ?? systemClock,
+    clock,
     log: app.log,
+    sessions: { bus, cache: sessionCache, events: new SessionEvents(bus) },
   };
   app.decorate('ctx', ctx);
-  if (!deps.database) app.addHook('onClose', async () => database.close());
+  // in this order: the cache stops listening, the bus closes its channel, then the database goes
+  app.addHook('onClose', async () => {
+    sessionCache.close();
+    await bus.close();
+    if (!deps.database) await database.close();
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

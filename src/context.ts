@@ -1,11 +1,13 @@
 /**
- * What services are built from: configuration, the database, the clock and the logger. buildApp makes
- * one per app instance; tests pass their own clock.
+ * What services are built from: configuration, the database, the clock, the logger and the session cache
+ * with its invalidation bus. buildApp makes one per app instance; tests pass their own clock.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
 import type { DatabaseHandle, Db, Dialect } from './db/index.js';
+import type { UserRow } from './db/types.js';
 import type { Clock } from './lib/clock.js';
+import type { Sessions } from './sessions/events.js';
 
 export interface AppContext {
   config: Config;
@@ -14,4 +16,6 @@ export interface AppContext {
   dialect: Dialect;
   clock: Clock;
   log: FastifyBaseLogger;
+  /** What authenticate caches (the users row, session liveness), its bus, and the services' publisher. */
+  sessions: Sessions<UserRow>;
 }

@@ -17,6 +17,7 @@ import type { PacksService } from '../modules/packs/service.js';
 import { plansRepo } from '../modules/plans/repository.js';
 import { countriesText } from '../modules/plans/service.js';
 import { usersRepo } from '../modules/users/repository.js';
+import type { SessionEvents } from '../sessions/events.js';
 import { DEMO_PACK_PLAN, DEMO_PLANS } from './demo-catalogue.js';
 
 export const DEMO_EMAIL = 'demo@kswifi.example';
@@ -28,6 +29,8 @@ export interface DemoDeps {
   activity: ActivityService;
   packs: PacksService;
   esims: EsimsService;
+  /** The reset of an existing demo account is published (its row changed, its sessions were revoked). */
+  events: SessionEvents;
 }
 
 export interface DemoResult {
@@ -78,7 +81,7 @@ async function upsertDemoUser(
   const { db, clock, passwords, activity } = deps;
   const hash = await passwords.hash(password);
   const now = clock.now();
-  return transaction(db, async (tx) => {
+  const result = await transaction(db, async (tx) => {
     const existing = await usersRepo.findByEmail(tx, DEMO_EMAIL);
     if (existing) {
       const user = await usersRepo.update(tx, existing.id, {
@@ -111,6 +114,8 @@ async function upsertDemoUser(
     });
     return { user, created: true };
   });
+  if (!result.created) await deps.events.userAndSessions(result.user.id);
+  return result;
 }
 
 /**

@@ -36,6 +36,7 @@ export async function runSeedDemo(
       activity: services.activity,
       packs: services.packs,
       esims: services.esims,
+      events: app.ctx.sessions.events,
     },
     password,
   ).finally(() => app.close());

@@ -1,14 +1,19 @@
 /**
- * Authentication guards. `authenticate` verifies the bearer JWT (HS256 pinned) and then reads the user by
- * primary key on every request, so a suspension or deletion takes effect at once and the role always comes
- * from the database, never from a claim. `requireAdmin` adds the role check; `authenticateMachine` admits
- * an X-API-Key (checked, and its use recorded, by the api-keys service) or an admin bearer.
+ * Authentication guards. `authenticate` verifies the bearer JWT (HS256 pinned), then checks the user row
+ * and the token's session (its refresh-token family, `sid`) through the session cache (src/sessions): a
+ * hit touches no database; every change to either is published by the service that made it and reaches
+ * every instance's cache at once, so a suspension, deletion, role change, logout or revocation takes
+ * effect on the next request everywhere, and the role always comes from the stored row, never from a
+ * claim. While the invalidation channel is down the cache is bypassed (the rows are read every time).
+ * `requireAdmin` adds the role check; `authenticateMachine` admits an X-API-Key (checked, and its use
+ * recorded, by the api-keys service) or an admin bearer.
  */
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { UserRow } from '../db/types.js';
 import { forbidden, unauthorized } from '../errors.js';
+import { refreshTokensRepo } from '../modules/auth/repository.js';
 import type { AccessClaims } from '../modules/auth/service.js';
 import { usersRepo } from '../modules/users/repository.js';
 import type { AppContext } from '../context.js';
@@ -85,15 +90,25 @@ export const authPlugin = fp(
     /** Verifies the JWT only (no DB): used by the rate limiter to key by user. */
     app.decorate('tokenSubject', (request: FastifyRequest) => claimsOf(request)?.sub);
 
+    const { cache } = ctx.sessions;
+
     async function authenticate(request: FastifyRequest): Promise<void> {
       const claims = claimsOf(request);
       if (claims === undefined) throw unauthorized('UNAUTHENTICATED', 'A bearer token is required');
       if (claims === null) throw unauthorized('INVALID_TOKEN', 'The access token is invalid or expired');
-      const user = await usersRepo.findById(ctx.db, claims.sub);
+      const { sub, sid } = claims;
+      // every access token names its session; one without cannot be revoked, so it is not accepted
+      if (typeof sid !== 'string' || sid === '')
+        throw unauthorized('INVALID_TOKEN', 'The access token is invalid or expired');
+      const user = await cache.getUser(sub, () => usersRepo.findById(ctx.db, sub));
       if (!user || user.status === 'deleted')
         throw unauthorized('INVALID_TOKEN', 'The account no longer exists');
       if (user.status === 'suspended') throw forbidden('ACCOUNT_SUSPENDED', 'This account is suspended');
-      request.principal = { kind: 'user', user, sessionId: String(claims.sid ?? '') };
+      const live = await cache.isSessionLive(sub, sid, () =>
+        refreshTokensRepo.isFamilyLive(ctx.db, sid, sub),
+      );
+      if (!live) throw unauthorized('SESSION_REVOKED', 'The session of this access token has ended');
+      request.principal = { kind: 'user', user, sessionId: sid };
     }
 
     app.decorate('authenticate', authenticate);

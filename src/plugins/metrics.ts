@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics on /metrics: process defaults, an HTTP duration histogram by route template and
- * status, the database pool, the rate-limit store's health, and counters other modules increment (usage
- * records ingested). One registry per app instance so tests can build many apps. Guarded by METRICS_TOKEN
+ * status, the database pool, the rate-limit store's health, the session cache and its bus, and counters
+ * other modules increment (usage records ingested). One registry per app instance so tests can build many apps. Guarded by METRICS_TOKEN
  * when it is set.
  */
 import type { FastifyInstance } from 'fastify';
@@ -65,6 +65,63 @@ export const metricsPlugin = fp(
         else this.set({ store: 'redis' }, state === 'ok' ? 1 : 0);
       },
     });
+    // the session cache (src/sessions): trusted while its invalidation channel is up, else bypassed
+    const { cache, bus } = ctx.sessions;
+    new Gauge({
+      name: 'session_cache_trusted',
+      help: 'Whether authenticate serves from its session cache (1) or reads the rows (0: channel down)',
+      registers: [registry],
+      collect() {
+        this.set(cache.trusted() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'session_cache_entries',
+      help: 'Entries held by the session cache, by kind (users, sessions)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      collect() {
+        const s = cache.stats();
+        this.set({ kind: 'users' }, s.users);
+        this.set({ kind: 'sessions' }, s.sessions);
+      },
+    });
+    const counterOf = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          // the source counts; the counter mirrors it (it only ever grows)
+          this.reset();
+          this.inc(read());
+        },
+      });
+    counterOf(
+      'session_cache_hits_total',
+      'Session cache reads answered from the cache',
+      () => cache.stats().hits,
+    );
+    counterOf(
+      'session_cache_misses_total',
+      'Session cache reads that loaded the row (then kept it)',
+      () => cache.stats().misses,
+    );
+    counterOf(
+      'session_cache_bypasses_total',
+      'Session cache reads that went to the database because the invalidation channel was down',
+      () => cache.stats().bypasses,
+    );
+    counterOf(
+      'session_bus_publish_failures_total',
+      'Session invalidations that could not be sent to the other instances',
+      () => bus.stats().publishFailures,
+    );
+    counterOf(
+      'session_bus_reconnects_total',
+      'Times the session invalidation channel came back after being lost',
+      () => bus.stats().reconnects,
+    );
     app.decorate('metrics', { registry, usageRecords });
 
     app.addHook('onResponse', async (request, reply) => {

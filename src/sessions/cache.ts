@@ -170,7 +170,8 @@ export class SessionCache<U = unknown> {
     const seen = this.generation;
     const readAt = this.clock.now(); // the TTL counts from the read: the value's age, not the store's
     const value = await load();
-    if (seen === this.generation && this.bus.healthy() && keep(value)) {
+    // a TTL of 0 keeps nothing: every read goes to `load`
+    if (this.ttlMs > 0 && seen === this.generation && this.bus.healthy() && keep(value)) {
       lru.set(key, value, readAt + this.ttlMs);
     }
     return value;

@@ -76,6 +76,7 @@ export {
   type SessionCacheStats,
 } from './cache.js';
 export { ClusterBus, startClusterRelay } from './cluster-bus.js';
+export { SessionEvents, sessionsState, type Sessions, type SessionsState } from './events.js';
 export { PgBus, PG_CHANNEL } from './pg-bus.js';
 export { RedisBus } from './redis-bus.js';
 

@@ -20,7 +20,7 @@ export interface PgBusOptions {
   db: Executor;
   log: BusLogger;
   channel?: string;
-  /** Shown in pg_stat_activity for the listener's backend (tests find it by this). */
+  /** Shown in pg_stat_activity for the listener (tests find it by this): `kswifi-sessions-<pid>-<origin>`. */
   applicationName?: string;
   /** How often the listener's connection is checked; 0 turns the heartbeat off. */
   heartbeatMs?: number;
@@ -42,7 +42,9 @@ export class PgBus extends BaseBus {
     super(opts.log);
     this.channel = opts.channel ?? PG_CHANNEL;
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.channel)) throw new RangeError(`bad channel ${this.channel}`);
-    this.applicationName = opts.applicationName ?? `kswifi-sessions-${this.origin.slice(0, 8)}`;
+    // the process id first: an operator (or a test) finds the listener of one server process by it
+    this.applicationName =
+      opts.applicationName ?? `kswifi-sessions-${process.pid}-${this.origin.slice(0, 8)}`;
     this.firstConnect = this.connect();
     const every = opts.heartbeatMs ?? 5000;
     if (every > 0) {

@@ -25,6 +25,7 @@ export const authModule = defineModule({
         maxFailures: config.LOGIN_MAX_FAILURES,
         lockS: config.LOGIN_LOCK_S,
       },
+      app.ctx.sessions.events,
     );
   },
   routes: [{ prefix: '/auth', plugin: authRoutes }],

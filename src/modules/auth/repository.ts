@@ -26,6 +26,23 @@ export const refreshTokensRepo = {
     return r.numUpdatedRows > 0n;
   },
 
+  /**
+   * Whether session (family) `familyId` of `userId` still stands: one of its tokens is not revoked
+   * (authenticate asks it; refresh_tokens_family_idx). Expiry is not asked here: the access token's own
+   * `exp` bounds it (checked with the JWT, on the JWT's clock, which is not the app's clock in tests).
+   */
+  async isFamilyLive(db: Executor, familyId: string, userId: string): Promise<boolean> {
+    const row = await db
+      .selectFrom('refresh_tokens')
+      .select('id')
+      .where('family_id', '=', familyId)
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  },
+
   async revokeFamily(db: Executor, familyId: string, now: number): Promise<void> {
     await db
       .updateTable('refresh_tokens')

@@ -8,6 +8,7 @@ import { conflict, forbidden, tooManyRequests, unauthorized } from '../../errors
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { randomToken, sha256 } from '../../lib/secrets.js';
+import type { SessionEvents } from '../../sessions/events.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
 import type { UserView } from '../users/schemas.js';
 import { normaliseEmail, toUserView } from '../users/service.js';
@@ -58,6 +59,8 @@ export class AuthService {
     private readonly activity: ActivityService,
     private readonly signAccess: (claims: AccessClaims, ttlS: number) => string,
     private readonly settings: AuthSettings,
+    /** Published to after each commit that revokes a session or writes a users row (src/sessions). */
+    private readonly events: SessionEvents,
   ) {}
 
   async register(input: Registration, meta: RequestMeta): Promise<SessionView> {
@@ -123,7 +126,7 @@ export class AuthService {
       await this.activity.record(this.db, { action: 'auth.login_refused', userId: live.id, ...metaOf(meta) });
       throw forbidden('ACCOUNT_SUSPENDED', 'This account is suspended');
     }
-    return transaction(this.db, async (tx) => {
+    const session = await transaction(this.db, async (tx) => {
       const user = (await usersRepo.update(tx, live.id, { last_login_at: this.clock.now() })) ?? live;
       const tokens = await this.startSession(tx, user.id, meta);
       await this.activity.record(tx, {
@@ -134,6 +137,8 @@ export class AuthService {
       });
       return { user: toUserView(user), tokens };
     });
+    await this.events.user(live.id); // last_login_at: the cached row is the whole row
+    return session;
   }
 
   private async recordFailure(key: string): Promise<void> {
@@ -175,6 +180,7 @@ export class AuthService {
         ...metaOf(meta),
       });
     });
+    await this.events.session(row.family_id);
     throw unauthorized('TOKEN_REUSED', 'This refresh token was already used; the session is revoked');
   }
 
@@ -191,6 +197,7 @@ export class AuthService {
         ...metaOf(meta),
       });
     });
+    await this.events.session(row.family_id);
   }
 
   /** Every other session of the user ends; `sessionId` (the caller's own) stays. */
@@ -217,6 +224,7 @@ export class AuthService {
         ...metaOf(meta),
       });
     });
+    await this.events.userAndSessions(user.id);
   }
 
   private startSession(tx: Executor, userId: string, meta: RequestMeta): Promise<Tokens> {

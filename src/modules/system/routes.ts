@@ -1,6 +1,17 @@
 /** Liveness and readiness. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { sessionsState } from '../../sessions/events.js';
 import { Health, NotReady, Ready, type RateLimitStore } from './schemas.js';
+
+/**
+ * Readiness with the session cache's state (additive). Here rather than in schemas.ts, which holds the
+ * operators' stats shapes being reworked: it moves there with them.
+ */
+const ReadyWithSessions = Type.Object({
+  ...Ready.properties,
+  sessions: Type.Union([Type.Literal('local'), Type.Literal('ok'), Type.Literal('degraded')]),
+});
 
 export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { system } = app.services;
@@ -24,14 +35,22 @@ export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           '503 (with Retry-After) while the database does not answer. `rate_limit_store` is informative: ' +
           '`degraded` means the shared Redis store is unreachable and the rate limits fail open (not ' +
-          'enforced), still ready; `off` means in-memory limits (no REDIS_URL).',
-        response: { 200: Ready, 503: NotReady },
+          'enforced), still ready; `off` means in-memory limits (no REDIS_URL). `sessions` is informative ' +
+          'too: `local` (one process, nothing to invalidate elsewhere), `ok` (the invalidation channel is ' +
+          'up), `degraded` (it is down: the session cache is bypassed and every request reads the rows; ' +
+          'still ready, still correct).',
+        response: { 200: ReadyWithSessions, 503: NotReady },
       },
     },
     async (request, reply) => {
       try {
         await system.checkDatabase();
-        return { status: 'ready' as const, database: 'ok' as const, rate_limit_store: store() };
+        return {
+          status: 'ready' as const,
+          database: 'ok' as const,
+          rate_limit_store: store(),
+          sessions: sessionsState(app.ctx.sessions.bus),
+        };
       } catch (err) {
         request.log.warn({ err: (err as Error).message }, 'readiness check failed');
         return reply

@@ -11,9 +11,10 @@ export const usersModule = defineModule({
   after: ['activity', 'auth', 'packs'],
   schemas: [User],
   services: (app) => {
-    const { db, clock } = app.ctx;
-    app.services.users = new UsersService(db, clock, app.services.passwords, app.services.activity);
-    app.services.adminUsers = new AdminUsersService(db, clock, app.services.activity);
+    const { db, clock, sessions } = app.ctx;
+    const { passwords, activity } = app.services;
+    app.services.users = new UsersService(db, clock, passwords, activity, sessions.events);
+    app.services.adminUsers = new AdminUsersService(db, clock, activity, sessions.events);
   },
   routes: [{ prefix: '/users', plugin: usersRoutes }],
   adminRoutes: [adminUsersRoutes],

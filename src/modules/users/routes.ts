@@ -18,7 +18,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/me',
     { schema: { tags, security, summary: 'The caller', response: { 200: UserRef, ...problems(401, 403) } } },
-    async (request) => users.profile(currentUser(request).id),
+    // the row authenticate already holds (from the session cache): no query on a cache hit
+    async (request) => users.view(currentUser(request)),
   );
 
   app.patch(

@@ -6,6 +6,7 @@ import { isUniqueViolation, transaction, type Db, type Executor } from '../../db
 import type { UserRow } from '../../db/types.js';
 import { notFound } from '../../errors.js';
 import { iso, type Clock } from '../../lib/clock.js';
+import { SessionEvents } from '../../sessions/events.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
 import type { PasswordHasher } from '../auth/passwords.js';
 import { usersRepo } from './repository.js';
@@ -39,7 +40,17 @@ export class UsersService {
     private readonly clock: Clock,
     private readonly passwords: PasswordHasher,
     private readonly activity: ActivityService,
+    /**
+     * Published to after each commit that writes a users row (src/sessions). None by default: the
+     * server's start-up bootstrap runs before it serves.
+     */
+    private readonly events: SessionEvents = SessionEvents.none,
   ) {}
+
+  /** The public view of a row the caller already holds (the authenticated user: no query). */
+  view(user: UserRow): UserView {
+    return toUserView(user);
+  }
 
   async profile(userId: string): Promise<UserView> {
     const user = await usersRepo.findById(this.db, userId);
@@ -67,6 +78,7 @@ export class UsersService {
       return u;
     });
     if (!updated) throw notFound('User');
+    await this.events.user(userId);
     return toUserView(updated);
   }
 
@@ -100,7 +112,7 @@ export class UsersService {
       return existing;
     }
     const hash = newPassword === undefined ? existing.password_hash : await this.passwords.hash(newPassword);
-    return transaction(this.db, async (tx) => {
+    const promoted = await transaction(this.db, async (tx) => {
       const u = await usersRepo.update(tx, existing.id, {
         role: 'admin',
         status: 'active',
@@ -110,6 +122,9 @@ export class UsersService {
       await this.logBootstrap(tx, existing.id, { promoted: true });
       return u ?? existing;
     });
+    // no session is revoked here (a password reset keeps them); if that changes, publish userSessions too
+    await this.events.user(existing.id);
+    return promoted;
   }
 
   private async createAdmin(email: string, password: string): Promise<UserRow> {
