@@ -1,8 +1,12 @@
 /**
- * Session-state cache and its cross-instance invalidation (issue 11, first slice: the infrastructure only;
- * nothing below is wired into authentication yet).
+ * Session-state cache and its cross-instance invalidation (issue 11), wired into authentication as the
+ * checklist below says (docs/architecture.md, "Sessions"). Where it differs: the session liveness query
+ * asks no expiry (the access token's exp bounds it); the metrics have no `kswifi_` prefix, like the other
+ * metrics (session_cache_trusted, session_cache_{hits,misses,bypasses}_total, session_cache_entries,
+ * session_bus_{publish_failures,reconnects}_total); the server's start-up admin bootstrap publishes nothing
+ * (it runs before this process serves).
  *
- * WIRING CHECKLIST (the next step, once the module restructuring has landed):
+ * WIRING CHECKLIST (done):
  *  1. config.ts: SESSION_CACHE_TTL_S (default 30; 0 keeps nothing, every read goes to the database).
  *  2. app.ts (or the context): `const bus = await createSessionBus({ dialect, database, config, log })`,
  *     `const sessionCache = new SessionCache<UserRow>(bus, { ttlMs: config.SESSION_CACHE_TTL_S * 1000 })`;
