@@ -5,7 +5,7 @@
  * Every row is written by its own module: plans and users through their repositories, the eSIM and the
  * pack through the services the API uses.
  */
-import { transaction, type Db, type Executor } from '../db/index.js';
+import { transaction, type Db } from '../db/index.js';
 import type { PlanRow, UserRow } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
@@ -45,12 +45,6 @@ export interface DemoResult {
 
 const SEED_META: RequestMeta = { ip: null, userAgent: 'kswifi-cli seed-demo' };
 
-// TO MOVE (lead): this read belongs in src/modules/plans/repository.ts as `plansRepo.findByCode`; the
-// plans module has no lookup by code yet, and the seed needs one to upsert its catalogue by code.
-function findPlanByCode(db: Executor, code: string): Promise<PlanRow | undefined> {
-  return db.selectFrom('plans').selectAll().where('code', '=', code).executeTakeFirst();
-}
-
 /**
  * Inserts or refreshes the catalogue, keyed by code, in one transaction: a known code keeps its id and
  * created_at, gets the demo terms again and is re-activated.
@@ -61,7 +55,7 @@ async function upsertPlans(db: Db, now: number): Promise<{ rows: PlanRow[]; inse
     let inserted = 0;
     for (const { code, countries, ...terms } of DEMO_PLANS) {
       const fields = { ...terms, countries: countriesText(countries), is_active: 1, updated_at: now };
-      const known = await findPlanByCode(tx, code);
+      const known = await plansRepo.findByCode(tx, code);
       const row = known
         ? await plansRepo.update(tx, known.id, fields)
         : await plansRepo.insert(tx, { id: newId(), code, ...fields, created_at: now });
