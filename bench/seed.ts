@@ -47,11 +47,14 @@ const API = '/api/v1';
 const PLAN_BYTES = 10 * 1024 ** 3;
 const PASSWORD = 'bench-password-123';
 
-/** An HS256 access token like the server's (claims sub + sid), signed with the bench's JWT_SECRET. */
-export function mintAccessToken(secret: string, sub: string, ttlS = 86400): string {
+/**
+ * An HS256 access token like the server's (claims sub + sid), signed with the bench's JWT_SECRET; `sid` must
+ * name a live session (a refresh-token family of `sub`), as the server checks it.
+ */
+export function mintAccessToken(secret: string, sub: string, sid: string, ttlS = 86400): string {
   const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  const head = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, sid: 'bench', iat: now, exp: now + ttlS })}`;
+  const head = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, sid, iat: now, exp: now + ttlS })}`;
   return `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`;
 }
 
@@ -236,7 +239,26 @@ export class Seeder {
         .values(rows.slice(i, i + 200))
         .execute();
     }
-    const tokens = rows.map((r) => mintAccessToken(this.s.jwtSecret, r.id));
+    // one session (refresh-token family) per account, as a login would leave; the token names it
+    const sessions = rows.map((r) => ({
+      id: newId(),
+      user_id: r.id,
+      family_id: newId(),
+      token_hash: randomBytes(32).toString('hex'),
+      created_at: now,
+      expires_at: now + 86_400_000,
+      used_at: null,
+      revoked_at: null,
+      ip: null,
+      user_agent: 'bench',
+    }));
+    for (let i = 0; i < sessions.length; i += 200) {
+      await this.db()
+        .insertInto('refresh_tokens')
+        .values(sessions.slice(i, i + 200))
+        .execute();
+    }
+    const tokens = sessions.map((t) => mintAccessToken(this.s.jwtSecret, t.user_id, t.family_id));
     const check = await this.call('GET', '/users/me', { token: tokens[0] });
     if (check.status !== 200) throw new Error(`a bench-signed token was refused: ${describeAnswer(check)}`);
     this.note(`${n} accounts for esim-create inserted in the DB with bench-signed access tokens`);
