@@ -173,18 +173,26 @@ type FastifyValidate = ((data: unknown) => boolean) & { errors?: unknown };
  * encapsulation context, returns the per-route compiler.
  */
 export function strictValidatorFactory() {
+  // one Ajv for the whole app: Fastify asks for a compiler per encapsulation context (dozens), each
+  // with the shared schemas; their $ids are unique, so each is added once
+  const ajv = new Ajv({
+    allErrors: true,
+    coerceTypes: false,
+    useDefaults: true,
+    removeAdditional: false,
+    addUsedSchema: false,
+    uriResolver: fastUri,
+    code: { optimize: false },
+  });
+  addFormats.default(ajv);
+  addPolicyKeywords(ajv);
+
   return (externalSchemas: Record<string, unknown>) => {
-    const ajv = new Ajv({
-      allErrors: true,
-      coerceTypes: false,
-      useDefaults: true,
-      removeAdditional: false,
-      addUsedSchema: false,
-      uriResolver: fastUri,
-    });
-    addFormats.default(ajv);
-    addPolicyKeywords(ajv);
-    for (const schema of Object.values(externalSchemas)) ajv.addSchema(withInputPolicy(schema) as AnySchema);
+    for (const schema of Object.values(externalSchemas)) {
+      const id = isObject(schema) && typeof schema.$id === 'string' ? schema.$id : undefined;
+      if (id && ajv.getSchema(id)) continue;
+      ajv.addSchema(withInputPolicy(schema) as AnySchema);
+    }
 
     return ({ schema, httpPart }: { schema: unknown; httpPart?: string }): FastifyValidate => {
       const id = isObject(schema) && typeof schema.$id === 'string' ? schema.$id : undefined;
