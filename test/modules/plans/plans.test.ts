@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ISO_3166_1_ALPHA2, ISO_4217_CURRENCIES, isCountryCode, isCurrencyCode } from '../../../src/lib/iso.js';
+import {
+  ISO_3166_1_ALPHA2,
+  ISO_4217_CURRENCIES,
+  isCountryCode,
+  isCurrencyCode,
+} from '../../../src/lib/iso.js';
 import { adminSession, forEachDialect, problemOf, registerUser } from '../../helper.js';
 import { GB, createPlan, planBody, type PlanJson } from '../../fixtures/packs.js';
 

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DAY_MS, HOUR_MS } from '../../../src/lib/clock.js';
 import { adminSession, forEachDialect } from '../../helper.js';
-import { GB, MB, insertEsim, insertOrder, insertPack, insertUsage, insertUser } from '../../fixtures/admin.js';
+import {
+  GB,
+  MB,
+  insertEsim,
+  insertOrder,
+  insertPack,
+  insertUsage,
+  insertUser,
+} from '../../fixtures/admin.js';
 
 const NOW = Date.parse('2026-03-15T12:00:00.000Z');
 const TODAY = Date.parse('2026-03-15T00:00:00.000Z');

@@ -2,7 +2,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DAY_MS } from '../../../src/lib/clock.js';
-import { crossedThresholds, debitOrder, planDebit, type DebitPack } from '../../../src/modules/usage/debit.js';
+import {
+  crossedThresholds,
+  debitOrder,
+  planDebit,
+  type DebitPack,
+} from '../../../src/modules/usage/debit.js';
 import { GroupCommit } from '../../../src/modules/usage/group-commit.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
