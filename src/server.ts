@@ -10,14 +10,9 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/index.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createLogger } from './logger.js';
-import { PasswordHasher } from './modules/auth/passwords.js';
-import { ActivityService } from './modules/activity/service.js';
-import { UsersService } from './modules/users/service.js';
-import { systemClock } from './lib/clock.js';
 import { startJobs } from './jobs.js';
-import { silentLogger } from './sessions/bus.js';
-import { SessionEvents, createSessionBus } from './sessions/index.js';
 import { startClusterRelay } from './sessions/cluster-bus.js';
+import { ensureAdminFromOutside } from './modules/users/bootstrap.js';
 
 const started = performance.now();
 
@@ -30,21 +25,9 @@ async function prepare(config: Config): Promise<void> {
     const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
     if (applied.length) log.info({ applied }, 'migrations applied');
     if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-      // instances already serving (a rolling deploy) hear a promotion at once (NOTIFY, or Redis)
-      const bus = await createSessionBus({ dialect: database.dialect, database, config, log: silentLogger });
-      try {
-        const users = new UsersService(
-          database.db,
-          systemClock,
-          new PasswordHasher(config.BCRYPT_ROUNDS),
-          new ActivityService(database.db, systemClock),
-          new SessionEvents(bus),
-        );
-        const { created } = await users.ensureAdmin(config.ADMIN_EMAIL, config.ADMIN_PASSWORD, false);
-        log.info({ email: config.ADMIN_EMAIL, created }, 'admin bootstrap');
-      } finally {
-        await bus.close();
-      }
+      const { ADMIN_EMAIL: email, ADMIN_PASSWORD: password } = config;
+      const { created } = await ensureAdminFromOutside(database, config, email, password, false);
+      log.info({ email, created }, 'admin bootstrap');
     }
   } finally {
     await database.close();

@@ -8,13 +8,9 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import { openDatabase, type DatabaseHandle } from '../db/index.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { systemClock } from '../lib/clock.js';
-import { ActivityService } from '../modules/activity/service.js';
-import { PasswordHasher } from '../modules/auth/passwords.js';
 import { runSweep } from '../modules/packs/sweep.js';
-import { UsersService } from '../modules/users/service.js';
-import { SessionEvents, createSessionBus } from '../sessions/index.js';
-import { silentLogger } from '../sessions/bus.js';
 import { SEED_DEMO_USAGE, runSeedDemo } from './seed-demo.js';
+import { ensureAdminFromOutside } from '../modules/users/bootstrap.js';
 
 export interface Command {
   summary: string;
@@ -65,21 +61,8 @@ export const commands: Record<string, Command> = {
       if (password.length < 8 || password.length > 128)
         throw new UsageError('the password must be 8 to 128 characters');
       await migrateToLatest(database.db);
-      // the running servers hear the change (PostgreSQL NOTIFY, or Redis); otherwise within their TTL
-      const bus = await createSessionBus({ dialect: database.dialect, database, config, log: silentLogger });
-      try {
-        const users = new UsersService(
-          database.db,
-          systemClock,
-          new PasswordHasher(config.BCRYPT_ROUNDS),
-          new ActivityService(database.db, systemClock),
-          new SessionEvents(bus),
-        );
-        const { user, created } = await users.ensureAdmin(email, password, true);
-        console.log(`${created ? 'created' : 'updated'} admin ${user.email} (${user.id})`);
-      } finally {
-        await bus.close();
-      }
+      const { user, created } = await ensureAdminFromOutside(database, config, email, password, true);
+      console.log(`${created ? 'created' : 'updated'} admin ${user.email} (${user.id})`);
     },
   },
   'seed-demo': {
