@@ -6,7 +6,9 @@
  * - With group commit (a database with one connection, SQLite: one writer), the batches arriving in one
  *   turn of the event loop share one transaction (group-commit.ts); each record is atomic because the
  *   whole transaction is, and the eSIMs and packs are read once and debited in memory under the lock.
- * - Otherwise (PostgreSQL) chunks of records run one transaction each. A chunk locks its eSIMs' open
+ * - Otherwise (PostgreSQL) chunks of records run one transaction each, except that small requests (up to
+ *   `coalesceUpTo` records, e.g. a feed posting one record at a time) arriving in one turn share a
+ *   transaction as above: one commit and one wait on a hot pack's lock for all of them. A chunk locks its eSIMs' open
  *   packs FOR UPDATE in id order, then reads which event_ids exist, then inserts its records in event_id
  *   order: the same lock order in every writer, so instances sharing the database serialise on a pack
  *   without deadlocking.
@@ -60,6 +62,13 @@ export interface EngineOptions {
    * single connection (SQLite). Without it, each chunk of records is a transaction of its own.
    */
   groupCommit?: boolean;
+  /**
+   * Without group commit (a pool of connections, PostgreSQL): requests of at most this many records still
+   * share a transaction with the other small requests of the same turn, so a feed posting one record at a
+   * time does not pay a commit (and a wait on the same pack's row lock) per record; larger batches keep a
+   * transaction per chunk, which runs them in parallel. 0 turns it off.
+   */
+  coalesceUpTo?: number;
   /** Records per transaction without group commit. */
   pgChunk?: number;
   /** Records per group-commit transaction at most. */
@@ -133,6 +142,8 @@ export class UsageEngine {
   private readonly pgChunk: number;
   private readonly toleranceMs: number;
   private readonly group: GroupCommit<Job, JobOutcome> | undefined;
+  /** Jobs of at most this many records go through `group` (all of them with group commit). */
+  private readonly groupUpTo: number;
 
   constructor(
     private readonly db: Db,
@@ -141,15 +152,21 @@ export class UsageEngine {
   ) {
     this.pgChunk = opts.pgChunk ?? 100;
     this.toleranceMs = opts.futureToleranceMs ?? 5 * 60_000;
-    this.group = opts.groupCommit
-      ? new GroupCommit((jobs) => this.inTransaction(jobs), opts.sqliteGroup ?? 2000)
-      : undefined;
+    const coalesce = opts.groupCommit ? 0 : (opts.coalesceUpTo ?? 10);
+    this.groupUpTo = opts.groupCommit ? Number.POSITIVE_INFINITY : coalesce;
+    this.group =
+      opts.groupCommit || coalesce > 0
+        ? new GroupCommit(
+            (jobs) => this.inTransaction(jobs),
+            opts.groupCommit ? (opts.sqliteGroup ?? 2000) : this.pgChunk,
+          )
+        : undefined;
   }
 
   async ingest(records: UsageInput[]): Promise<IngestOutcome> {
     const { job, rejected } = screen(records, this.clock.now(), this.toleranceMs);
     const outcomes: JobOutcome[] = [];
-    if (this.group) {
+    if (this.group && job.candidates.length <= this.groupUpTo) {
       if (job.candidates.length) outcomes.push(await this.group.submit(job, job.candidates.length));
     } else {
       for (let i = 0; i < job.candidates.length; i += this.pgChunk) {
