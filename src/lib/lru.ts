@@ -57,6 +57,15 @@ export class LruCache<K, V> {
     return true;
   }
 
+  /** Deletes every entry `match` picks (a scan of all entries); how many went. */
+  deleteWhere(match: (value: V, key: K) => boolean): number {
+    let n = 0;
+    for (const [key, hit] of this.map) {
+      if (match(hit.value, key) && this.delete(key)) n++;
+    }
+    return n;
+  }
+
   clear(): void {
     this.map.clear();
     this.total = 0;

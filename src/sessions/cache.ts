@@ -9,6 +9,7 @@
  * before a change can never be cached after that change's event went by.
  */
 import { systemClock, type Clock } from '../lib/clock.js';
+import { LruCache } from '../lib/lru.js';
 import type { InvalidationBus, InvalidationEvent } from './bus.js';
 
 export interface SessionCacheOptions {
@@ -36,28 +37,19 @@ interface Entry<V> {
   expiresAt: number;
 }
 
-/** A Map in recency order (first key = least recently used), bounded by count, with expiry. */
-class ExpiringLru<V> {
-  readonly map = new Map<string, Entry<V>>();
+/** Bounded by count only (every entry weighs 1); an entry past its expiry is gone when read. */
+type ExpiringLru<V> = LruCache<string, Entry<V>>;
 
-  constructor(private readonly max: number) {
-    if (!(max >= 1)) throw new RangeError('cache bounds must be positive');
-  }
+function expiringLru<V>(max: number): ExpiringLru<V> {
+  return new LruCache({ maxEntries: max, maxBytes: max, sizeOf: () => 1 });
+}
 
-  get(key: string, now: number): V | undefined {
-    const hit = this.map.get(key);
-    if (!hit) return undefined;
-    this.map.delete(key);
-    if (hit.expiresAt <= now) return undefined;
-    this.map.set(key, hit);
-    return hit.value;
-  }
-
-  set(key: string, value: V, expiresAt: number): void {
-    this.map.delete(key);
-    this.map.set(key, { value, expiresAt });
-    while (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
-  }
+function fresh<V>(lru: ExpiringLru<V>, key: string, now: number): V | undefined {
+  const hit = lru.get(key);
+  if (!hit) return undefined;
+  if (hit.expiresAt > now) return hit.value;
+  lru.delete(key);
+  return undefined;
 }
 
 interface SessionEntry {
@@ -66,7 +58,7 @@ interface SessionEntry {
 }
 
 export class SessionCache<U = unknown> {
-  private readonly users: ExpiringLru<U>;
+  private readonly users: ExpiringLru<U | undefined>; // undefined (no such user) is never kept
   private readonly sessions: ExpiringLru<SessionEntry>;
   private readonly ttlMs: number;
   private readonly clock: Clock;
@@ -78,8 +70,8 @@ export class SessionCache<U = unknown> {
     private readonly bus: Pick<InvalidationBus, 'healthy' | 'subscribe'>,
     opts: SessionCacheOptions = {},
   ) {
-    this.users = new ExpiringLru(opts.maxUsers ?? SESSION_CACHE_DEFAULTS.maxUsers);
-    this.sessions = new ExpiringLru(opts.maxSessions ?? SESSION_CACHE_DEFAULTS.maxSessions);
+    this.users = expiringLru(opts.maxUsers ?? SESSION_CACHE_DEFAULTS.maxUsers);
+    this.sessions = expiringLru(opts.maxSessions ?? SESSION_CACHE_DEFAULTS.maxSessions);
     this.ttlMs = opts.ttlMs ?? SESSION_CACHE_DEFAULTS.ttlMs;
     this.clock = opts.clock ?? systemClock;
     this.unsubscribe = bus.subscribe((event) => this.onEvent(event));
@@ -113,15 +105,13 @@ export class SessionCache<U = unknown> {
     this.counts.invalidations++;
     switch (event.t) {
       case 'user':
-        this.users.map.delete(event.id);
+        this.users.delete(event.id);
         break;
       case 'session':
-        this.sessions.map.delete(event.id);
+        this.sessions.delete(event.id);
         break;
       case 'user-sessions':
-        for (const [sid, entry] of this.sessions.map) {
-          if (entry.value.userId === event.id) this.sessions.map.delete(sid);
-        }
+        this.sessions.deleteWhere((entry) => entry.value.userId === event.id);
         break;
       case 'all':
         this.clear();
@@ -131,8 +121,8 @@ export class SessionCache<U = unknown> {
 
   clear(): void {
     this.generation++;
-    this.users.map.clear();
-    this.sessions.map.clear();
+    this.users.clear();
+    this.sessions.clear();
   }
 
   /** True when reads are served from the cache (the bus is healthy); false while they all bypass it. */
@@ -141,7 +131,7 @@ export class SessionCache<U = unknown> {
   }
 
   stats(): SessionCacheStats {
-    return { ...this.counts, users: this.users.map.size, sessions: this.sessions.map.size };
+    return { ...this.counts, users: this.users.size, sessions: this.sessions.size };
   }
 
   /** Stops listening to the bus (the bus itself belongs to its creator). */
@@ -161,7 +151,7 @@ export class SessionCache<U = unknown> {
       this.counts.bypasses++;
       return load();
     }
-    const cached = lru.get(key, this.clock.now());
+    const cached = fresh(lru, key, this.clock.now());
     if (cached !== undefined && valid(cached)) {
       this.counts.hits++;
       return cached;
@@ -172,7 +162,7 @@ export class SessionCache<U = unknown> {
     const value = await load();
     // a TTL of 0 keeps nothing: every read goes to `load`
     if (this.ttlMs > 0 && seen === this.generation && this.bus.healthy() && keep(value)) {
-      lru.set(key, value, readAt + this.ttlMs);
+      lru.set(key, { value, expiresAt: readAt + this.ttlMs });
     }
     return value;
   }

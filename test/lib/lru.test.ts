@@ -58,3 +58,15 @@ test('when the bounds are not positive, then it refuses to build', () => {
   assert.throws(() => cache(0, 10), RangeError);
   assert.throws(() => cache(10, 0), RangeError);
 });
+
+test('when entries are deleted by a predicate, then exactly those go and the size follows', () => {
+  const lru = cache(10, 100);
+  for (const k of ['a1', 'b1', 'a2', 'b2']) lru.set(k, k);
+  assert.equal(
+    lru.deleteWhere((_, key) => key.startsWith('a')),
+    2,
+  );
+  assert.equal(lru.size, 2);
+  assert.equal(lru.get('a1'), undefined);
+  assert.equal(lru.get('b2'), 'b2');
+});
