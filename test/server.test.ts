@@ -5,26 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { once } from 'node:events';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/db/index.js';
 import { freshDatabaseUrl } from './helper.js';
+import { freePort } from './fixtures/server-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ADMIN = { email: 'boot.admin@kswifi.example', password: 'bootstrap pass 1' };
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 interface Server {
   child: ChildProcessWithoutNullStreams;

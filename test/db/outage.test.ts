@@ -10,16 +10,15 @@
  * PostgreSQL only for the load test (skipped when unreachable outside CI; mandatory with CI=true).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { buildApp } from '../../src/app.js';
 import { classifyDbError } from '../../src/db/errors.js';
 import { DAY_MS, iso } from '../../src/lib/clock.js';
+import { startServer, stopServer, type ServerProcess } from '../fixtures/server-process.js';
 import { PG_ADMIN_URL, createEnv, pgAvailable, problemOf, testConfig, type TestEnv } from '../helper.js';
 import {
   assertLedger,
@@ -30,19 +29,9 @@ import {
   type IngestAnswer,
 } from '../fixtures/usage.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const INGESTORS = 5;
 const READERS = 3;
 const BATCH = 150; // more than one 100-record chunk per batch: a batch can be half committed when cut
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 /**
  * A TCP proxy to PostgreSQL that can play a restart: `cut()` destroys every open connection and refuses
@@ -90,65 +79,6 @@ class RestartableProxy {
   restore(): Promise<void> {
     return this.listen(this.port);
   }
-}
-
-interface Child {
-  process: ChildProcess;
-  base: string;
-  stdout: () => string;
-  stderr: () => string;
-  alive: () => boolean;
-}
-
-async function startServer(databaseUrl: string, extra: Record<string, string> = {}): Promise<Child> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'test',
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      JWT_SECRET: 'outage-test-secret-outage-test-secret-01',
-      RATE_LIMIT_MAX: '1000000',
-      AUTH_RATE_LIMIT_MAX: '1000000',
-      SWEEP_INTERVAL_S: '0',
-      BCRYPT_ROUNDS: '4',
-      ...extra,
-    },
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const base = `http://127.0.0.1:${port}`;
-  const alive = () => child.exitCode === null && child.signalCode === null;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (!alive()) throw new Error(`server exited with ${child.exitCode ?? child.signalCode}: ${err}`);
-    const ok = await fetch(`${base}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not start: ${err}`);
-    }
-    await sleep(100);
-  }
-  return { process: child, base, stdout: () => out, stderr: () => err, alive };
-}
-
-async function stopServer(child: Child | undefined): Promise<void> {
-  if (!child?.alive()) return;
-  const exited = once(child.process, 'exit');
-  child.process.kill('SIGKILL');
-  await exited;
 }
 
 interface Answer {
@@ -206,7 +136,7 @@ const skip = pgAvailable ? false : 'PostgreSQL not reachable (outside CI)';
 describe('database outage under load [postgres]', { skip }, () => {
   let env: TestEnv | undefined;
   let proxy: RestartableProxy | undefined;
-  let child: Child | undefined;
+  let child: ServerProcess | undefined;
   let admin: pg.Client | undefined;
 
   before(async () => {

@@ -1,5 +1,5 @@
 /**
- * The session cache wired into authentication (issue 11), end to end: two REAL server processes (A and B,
+ * The session cache wired into authentication, end to end: two REAL server processes (A and B,
  * `node --import tsx src/server.ts`, distinct ports) on one fresh PostgreSQL database, each with its own
  * session cache and its own PgBus (LISTEN/NOTIFY). For each event (suspension, deletion, role change,
  * logout, password change, refresh-family revocation by reuse) B's cache is warmed first, the change is
@@ -11,87 +11,31 @@
  * PostgreSQL only (skipped when unreachable outside CI; mandatory with CI=true).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { startServer, stopServer, type ServerProcess } from '../fixtures/server-process.js';
 import { PG_ADMIN_URL, freshDatabaseUrl, pgAvailable } from '../helper.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ADMIN = { email: 'e2e.admin@kswifi.example', password: 'e2e admin pass 1' };
 const BOUND_MS = 100;
 const ATTEMPTS = 3;
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+type Instance = ServerProcess;
 
-interface Instance {
-  name: string;
-  process: ChildProcess;
-  base: string;
-  pid: number;
-  stderr: () => string;
-}
+/** An instance counts as started once it serves with its LISTEN up (`sessions: "ok"` in /ready). */
+const listening = (base: string) =>
+  fetch(`${base}/ready`).then(
+    async (r) => r.ok && ((await r.json()) as { sessions?: string }).sessions === 'ok',
+    () => false,
+  );
 
-async function startServer(name: string, databaseUrl: string): Promise<Instance> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'test',
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      JWT_SECRET: 'sessions-e2e-secret-sessions-e2e-secret-01',
-      RATE_LIMIT_MAX: '1000000',
-      AUTH_RATE_LIMIT_MAX: '1000000',
-      SWEEP_INTERVAL_S: '0',
-      BCRYPT_ROUNDS: '4',
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-    },
+const startInstance = (name: string, databaseUrl: string) =>
+  startServer(databaseUrl, {
+    name,
+    ready: listening,
+    env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
   });
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`${name} exited with ${child.exitCode ?? child.signalCode}: ${err}`);
-    const body = await fetch(`${base}/ready`).then(
-      (r) => (r.ok ? (r.json() as Promise<{ sessions?: string }>) : null),
-      () => null,
-    );
-    if (body?.sessions === 'ok') break; // serving, with its LISTEN up
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${name} did not become ready: ${err}`);
-    }
-    await sleep(50);
-  }
-  return { name, process: child, base, pid: child.pid!, stderr: () => err };
-}
-
-async function stopServer(instance: Instance | undefined): Promise<void> {
-  const child = instance?.process;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL');
-  await exited;
-}
 
 interface Answer {
   status: number;
@@ -221,8 +165,8 @@ describe(
       const fresh = await freshDatabaseUrl('postgres');
       drop = fresh.drop;
       database = new URL(fresh.url).pathname.slice(1);
-      a = await startServer('A', fresh.url); // migrates and bootstraps the admin first
-      b = await startServer('B', fresh.url);
+      a = await startInstance('A', fresh.url); // migrates and bootstraps the admin first
+      b = await startInstance('B', fresh.url);
       admin = await login(a, ADMIN.email, ADMIN.password);
       maintenance = new pg.Client({ connectionString: PG_ADMIN_URL });
       await maintenance.connect();
@@ -350,7 +294,7 @@ describe(
       for (let i = 0; i < 2; i++) assert.equal((await call(b!, 'GET', ME, u.access)).status, 200);
 
       // B's listener is terminated each time it comes back, for as long as the window lasts
-      const appName = `kswifi-sessions-${b!.pid}-%`;
+      const appName = `kswifi-sessions-${b!.process.pid}-%`;
       let cutting = true;
       let cuts = 0;
       const cutter = (async () => {

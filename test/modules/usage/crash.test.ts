@@ -3,7 +3,6 @@
 // exactly once.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DAY_MS, iso } from '../../../src/lib/clock.js';
@@ -19,21 +18,11 @@ import {
   type IngestAnswer,
   type SeededEsim,
 } from '../../fixtures/usage.js';
+import { freePort } from '../../fixtures/server-process.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const CLIENTS = 4;
 const BATCH = 1000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function startServer(databaseUrl: string, port: number): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
