@@ -10,32 +10,12 @@ import { after, describe, test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
 import { forEachDialect, problemOf, uniqueEmail } from '../helper.js';
+import { REDIS_URL, redisAvailable } from '../fixtures/redis.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const CI = process.env.CI === 'true' || process.env.CI === '1';
 const MAX = 3;
 const AUTH_MAX = 2;
 const ME = '/api/v1/users/me';
 
-async function probeRedis(): Promise<boolean> {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, retryStrategy: () => null });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch (err) {
-    if (CI)
-      throw new Error(`CI=true but Redis is unreachable at ${REDIS_URL}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    console.warn(`# Redis unreachable at ${REDIS_URL}: the Redis rate-limit tests are SKIPPED`);
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-
-const redisAvailable = await probeRedis();
 const usedMarks: string[] = []; // IPs and user ids whose Redis keys this file created
 
 function randomIp(): string {

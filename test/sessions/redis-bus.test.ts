@@ -13,30 +13,8 @@ import type { InvalidationEvent } from '../../src/sessions/bus.js';
 import { SessionCache } from '../../src/sessions/cache.js';
 import { redisChannelFor } from '../../src/sessions/index.js';
 import { RedisBus } from '../../src/sessions/redis-bus.js';
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const CI = process.env.CI === 'true' || process.env.CI === '1';
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-async function probeRedis(): Promise<boolean> {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, retryStrategy: () => null });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch (err) {
-    if (CI)
-      throw new Error(`CI=true but Redis is unreachable at ${REDIS_URL}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    console.warn(`# Redis unreachable at ${REDIS_URL}: the RedisBus tests are SKIPPED`);
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-
-const available = await probeRedis();
+import { REDIS_URL, redisAvailable } from '../fixtures/redis.js';
+import { silentLogger } from '../../src/sessions/bus.js';
 
 async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -68,7 +46,7 @@ function arrival(bus: RedisBus, id: string): Promise<number> {
   });
 }
 
-describe('RedisBus (two instances on one Redis)', { skip: !available && 'Redis unreachable' }, () => {
+describe('RedisBus (two instances on one Redis)', { skip: !redisAvailable && 'Redis unreachable' }, () => {
   const channel = `${redisChannelFor('sqlite:///test.db')}:${randomUUID()}`;
   let a: RedisBus;
   let b: RedisBus;
@@ -76,8 +54,8 @@ describe('RedisBus (two instances on one Redis)', { skip: !available && 'Redis u
 
   before(async () => {
     [a, b] = await Promise.all([
-      RedisBus.create({ url: REDIS_URL, channel, log: quiet, heartbeatMs: 200 }),
-      RedisBus.create({ url: REDIS_URL, channel, log: quiet, heartbeatMs: 200 }),
+      RedisBus.create({ url: REDIS_URL, channel, log: silentLogger, heartbeatMs: 200 }),
+      RedisBus.create({ url: REDIS_URL, channel, log: silentLogger, heartbeatMs: 200 }),
     ]);
     await Promise.all([a.started(3000), b.started(3000)]);
     admin = new Redis(REDIS_URL);
@@ -179,7 +157,12 @@ describe('RedisBus (two instances on one Redis)', { skip: !available && 'Redis u
   });
 
   test('a publish while Redis is unreachable is counted, never thrown, and delivered locally', async () => {
-    const bus = await RedisBus.create({ url: 'redis://127.0.0.1:1', channel, log: quiet, heartbeatMs: 0 });
+    const bus = await RedisBus.create({
+      url: 'redis://127.0.0.1:1',
+      channel,
+      log: silentLogger,
+      heartbeatMs: 0,
+    });
     try {
       await bus.started(100);
       assert.equal(bus.healthy(), false);

@@ -7,31 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { createEnv, type TestEnv } from '../../helper.js';
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const CI = process.env.CI === 'true' || process.env.CI === '1';
-
-async function probeRedis(): Promise<boolean> {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, retryStrategy: () => null });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch (err) {
-    if (CI)
-      throw new Error(`CI=true but Redis is unreachable at ${REDIS_URL}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    console.warn(`# Redis unreachable at ${REDIS_URL}: the Redis readiness test is SKIPPED`);
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-
-const redisAvailable = await probeRedis();
+import { REDIS_URL, redisAvailable } from '../../fixtures/redis.js';
 
 async function readiness(app: FastifyInstance): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await app.inject({ method: 'GET', url: '/ready' });
