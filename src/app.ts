@@ -87,7 +87,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.removeContentTypeParser('text/plain');
 
   const clock = deps.clock ?? systemClock;
-  // the session cache (issue 11): what authenticate reads on every request, invalidated across instances
+  // the session cache: what authenticate reads on every request, invalidated across instances
   // by the bus (src/sessions/index.ts picks it: PostgreSQL LISTEN/NOTIFY, Redis, the cluster or local)
   const bus = await createSessionBus({ dialect: database.dialect, database, config, log: app.log });
   const sessionCache = new SessionCache<UserRow>(bus, { ttlMs: config.SESSION_CACHE_TTL_S * 1000, clock });

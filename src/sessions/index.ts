@@ -1,5 +1,5 @@
 /**
- * Session-state cache and its cross-instance invalidation (issue 11), wired into authentication as the
+ * Session-state cache and its cross-instance invalidation, wired into authentication as the
  * checklist below says (docs/architecture.md, "Sessions"). Where it differs: the session liveness query
  * asks no expiry (the access token's exp bounds it); the metrics have no `kswifi_` prefix, like the other
  * metrics (session_cache_trusted, session_cache_{hits,misses,bypasses}_total, session_cache_entries,
@@ -33,7 +33,7 @@
  *     - AdminUsersService.update               → { t: 'user', id }; plus { t: 'user-sessions', id } when
  *       it suspended (revokeUser)
  *     - AdminUsersService.remove               → { t: 'user', id } and { t: 'user-sessions', id }
- *     - admin/demo.ts upsertDemoUser, existing → { t: 'user', id } and { t: 'user-sessions', id }
+ *     - cli/demo.ts upsertDemoUser, existing → { t: 'user', id } and { t: 'user-sessions', id }
  *     - register and refresh rotation publish nothing (a new row; the family stays live).
  *     The CLI (ensure-admin, seed-demo) is another process: on PostgreSQL it publishes through a PgBus
  *     (NOTIFY reaches every listener); on SQLite without Redis the servers see it within the TTL.

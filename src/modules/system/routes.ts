@@ -1,17 +1,7 @@
 /** Liveness and readiness. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { sessionsState } from '../../sessions/events.js';
 import { Health, NotReady, Ready, type RateLimitStore } from './schemas.js';
-
-/**
- * Readiness with the session cache's state (additive). Here rather than in schemas.ts, which holds the
- * operators' stats shapes being reworked: it moves there with them.
- */
-const ReadyWithSessions = Type.Object({
-  ...Ready.properties,
-  sessions: Type.Union([Type.Literal('local'), Type.Literal('ok'), Type.Literal('degraded')]),
-});
 
 export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { system } = app.services;
@@ -39,7 +29,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'too: `local` (one process, nothing to invalidate elsewhere), `ok` (the invalidation channel is ' +
           'up), `degraded` (it is down: the session cache is bypassed and every request reads the rows; ' +
           'still ready, still correct).',
-        response: { 200: ReadyWithSessions, 503: NotReady },
+        response: { 200: Ready, 503: NotReady },
       },
     },
     async (request, reply) => {

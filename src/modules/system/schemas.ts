@@ -13,10 +13,14 @@ export const Health = Type.Object({ status: Type.Literal('ok') });
 const RateLimitStore = Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('off')]);
 export type RateLimitStore = Static<typeof RateLimitStore>;
 
+/** `local`: one process; `ok`: the session invalidation channel is up; `degraded`: it is down (reads bypass the cache). */
+const SessionsState = Type.Union([Type.Literal('local'), Type.Literal('ok'), Type.Literal('degraded')]);
+
 export const Ready = Type.Object({
   status: Type.Literal('ready'),
   database: Type.Literal('ok'),
   rate_limit_store: RateLimitStore,
+  sessions: SessionsState,
 });
 
 export const NotReady = Type.Object({
