@@ -279,4 +279,29 @@ forEachDialect('input policy', ({ env }) => {
     assert.equal(notUuid.statusCode, 400);
     assert.ok(problemOf(notUuid).errors?.some((e) => e.field === 'params.id'));
   });
+
+  test('an email is one account however its letters are encoded (NFC) or cased', async () => {
+    const tag = Date.now().toString(36);
+    const decomposed = `Jose\u0301.${tag}@Example.test`; // e + combining acute
+    const composed = `jos\u00e9.${tag}@example.TEST`;
+    const reg = await env().app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: decomposed, password: 'correct horse 1' },
+    });
+    assert.equal(reg.statusCode, 201, reg.body);
+    assert.equal(reg.json<{ user: { email: string } }>().user.email, `jos\u00e9.${tag}@example.test`);
+    const login = await env().app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: composed, password: 'correct horse 1' },
+    });
+    assert.equal(login.statusCode, 200, login.body);
+    const again = await env().app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: composed, password: 'correct horse 1' },
+    });
+    assert.equal(again.statusCode, 409, again.body);
+  });
 });
