@@ -17,6 +17,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger } from './logger.js';
 import { Problem } from './http/schemas.js';
 import { activityModule } from './modules/activity/index.js';
+import { alertsModule } from './modules/alerts/index.js';
 import { apiKeysModule } from './modules/api-keys/index.js';
 import { authModule } from './modules/auth/index.js';
 import { esimsModule } from './modules/esims/index.js';
@@ -151,6 +152,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // (docs/architecture.md); in dependency order
   app.decorate('services', {} as Services);
   await app.register(activityModule);
+  await app.register(alertsModule);
   await app.register(authModule);
   await app.register(plansModule);
   await app.register(packsModule);

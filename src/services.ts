@@ -6,6 +6,7 @@
 import type { AppContext } from './context.js';
 import type { StatsService } from './modules/system/stats.service.js';
 import type { AdminUsersService } from './modules/users/admin.service.js';
+import type { AlertsService } from './modules/alerts/service.js';
 import type { ActivityService } from './modules/activity/service.js';
 import type { ApiKeysService } from './modules/api-keys/service.js';
 import type { PasswordHasher } from './modules/auth/passwords.js';
@@ -22,6 +23,7 @@ import type { UsageService } from './modules/usage/service.js';
 
 export interface Services {
   activity: ActivityService;
+  alerts: AlertsService;
   passwords: PasswordHasher;
   auth: AuthService;
   users: UsersService;

@@ -186,6 +186,18 @@ export interface ApiKeysTable {
   revoked_at: number | null;
 }
 
+export interface AdminAlertsTable {
+  id: string;
+  kind: string;
+  message: string;
+  ref_type: string | null;
+  ref_id: string | null;
+  dedupe_key: string | null; // unique where set: the same condition raises one alert
+  created_at: number;
+  read_at: number | null;
+  read_by: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
@@ -200,6 +212,7 @@ export interface Database {
   usage_debits: UsageDebitsTable;
   notifications: NotificationsTable;
   api_keys: ApiKeysTable;
+  admin_alerts: AdminAlertsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -213,3 +226,4 @@ export type NotificationRow = Selectable<NotificationsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type OrderRow = Selectable<OrdersTable>;
 export type UsageRecordRow = Selectable<UsageRecordsTable>;
+export type AdminAlertRow = Selectable<AdminAlertsTable>;

@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { Db } from '../../src/db/index.js';
+import { alertsRepo } from '../../src/modules/alerts/repository.js';
 import { notificationsRepo } from '../../src/modules/notifications/repository.js';
 import { adminSession, registerUser, uniqueEmail, type Session } from '../helper.js';
 import type { Operation } from './walk.js';
@@ -124,6 +125,14 @@ export async function createFixtures(app: FastifyInstance, db: Db): Promise<Fixt
     if (!first) throw new Error('fixture notification missing');
     into.notification = first.id;
   }
+  await alertsRepo.raise(db, { kind: 'fuzz.fixture', message: 'fuzz alert', at: Date.now() });
+  const alerts = await ok<{ items: { id: string }[] }>(app, {
+    method: 'GET',
+    url: '/api/v1/admin/alerts?kind=fuzz.fixture',
+    headers: admin.headers,
+  });
+  if (!alerts.items[0]) throw new Error('fixture alert missing');
+  ids.alert = alerts.items[0].id;
   return {
     admin,
     user,
@@ -156,6 +165,7 @@ export function pathIds(op: Operation, fx: Fixtures): { own: string; other?: str
     packs: 'pack',
     esims: 'esim',
     notifications: 'notification',
+    alerts: 'alert',
     users: 'user',
   };
   const m = /\/([a-z-]+)\/\{id\}/.exec(op.path);
