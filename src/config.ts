@@ -51,6 +51,17 @@ export const ConfigSchema = Type.Object({
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
   SWEEP_INTERVAL_S: Int(60, 0, 86400),
   WEB_CONCURRENCY: Int(1, 1, 64),
+  // the usage feed (NATS JetStream): off unless USAGE_FEED_NATS_URL is set
+  USAGE_FEED_NATS_URL: Type.Optional(Type.String({ pattern: '^(nats|tls)://[^\\s]+$', maxLength: 2000 })),
+  USAGE_FEED_STREAM: Type.String({ default: 'USAGE', pattern: '^[A-Za-z0-9_-]{1,32}$' }),
+  USAGE_FEED_CONSUMER: Type.String({ default: 'kswifi-usage', pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+  USAGE_FEED_SUBJECT_PREFIX: Type.String({
+    default: 'usage',
+    pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$',
+    maxLength: 64,
+  }),
+  USAGE_FEED_BATCH: Int(1000, 1, 10000),
+  USAGE_FEED_NAK_DELAY_MS: Int(2000, 0, 600000),
 });
 
 export type Config = Static<typeof ConfigSchema>;

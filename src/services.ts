@@ -19,6 +19,7 @@ import type { PacksService } from './modules/packs/service.js';
 import type { PlansService } from './modules/plans/service.js';
 import type { UsersService } from './modules/users/service.js';
 import type { UsageEngine } from './modules/usage/engine.js';
+import type { UsageFeed } from './modules/usage/feed/consumer.js';
 import type { UsageService } from './modules/usage/service.js';
 
 export interface Services {
@@ -36,6 +37,8 @@ export interface Services {
   notifications: NotificationsService;
   usage: UsageService;
   usageEngine: UsageEngine;
+  /** Only when USAGE_FEED_NATS_URL is set. */
+  usageFeed?: UsageFeed;
   stats: StatsService;
   system: SystemService;
 }

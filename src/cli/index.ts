@@ -9,6 +9,7 @@ import { openDatabase, type DatabaseHandle } from '../db/index.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { systemClock } from '../lib/clock.js';
 import { runSweep } from '../modules/packs/sweep.js';
+import { PUBLISH_USAGE_USAGE, runPublishUsage } from './publish-usage.js';
 import { SEED_DEMO_USAGE, runSeedDemo } from './seed-demo.js';
 import { ensureAdminFromOutside } from '../modules/users/bootstrap.js';
 
@@ -74,6 +75,19 @@ export const commands: Record<string, Command> = {
         console.log(await runSeedDemo(values, config, database));
       } catch (err) {
         if (err instanceof RangeError) throw new UsageError(err.message);
+        throw err;
+      }
+    },
+  },
+  'publish-usage': {
+    summary: 'push a file of usage records to the NATS usage feed (JSON array or one record per line)',
+    usage: PUBLISH_USAGE_USAGE,
+    options: { file: { type: 'string' }, url: { type: 'string' }, 'per-message': { type: 'string' } },
+    async run({ values, config }) {
+      try {
+        console.log(await runPublishUsage(values, config));
+      } catch (err) {
+        if (err instanceof RangeError || err instanceof SyntaxError) throw new UsageError(err.message);
         throw err;
       }
     },

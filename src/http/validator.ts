@@ -168,13 +168,7 @@ function textCoercer(schema: Json): (data: unknown) => void {
 
 type FastifyValidate = ((data: unknown) => boolean) & { errors?: unknown };
 
-/**
- * Fastify's `schemaController.compilersFactory.buildValidator`: called with the shared schemas of an
- * encapsulation context, returns the per-route compiler.
- */
-export function strictValidatorFactory() {
-  // one Ajv for the whole app: Fastify asks for a compiler per encapsulation context (dozens), each
-  // with the shared schemas; their $ids are unique, so each is added once
+function strictAjv(): Ajv {
   const ajv = new Ajv({
     allErrors: true,
     coerceTypes: false,
@@ -186,6 +180,25 @@ export function strictValidatorFactory() {
   });
   addFormats.default(ajv);
   addPolicyKeywords(ajv);
+  return ajv;
+}
+
+/**
+ * A validator for input that does not come over HTTP (a message from the usage feed), with the same policy
+ * as a request body: no coercion, no control characters, every string bounded.
+ */
+export function compileStrict<T>(schema: unknown): ValidateFunction<T> {
+  return strictAjv().compile<T>(withInputPolicy(schema) as AnySchema);
+}
+
+/**
+ * Fastify's `schemaController.compilersFactory.buildValidator`: called with the shared schemas of an
+ * encapsulation context, returns the per-route compiler.
+ */
+export function strictValidatorFactory() {
+  // one Ajv for the whole app: Fastify asks for a compiler per encapsulation context (dozens), each
+  // with the shared schemas; their $ids are unique, so each is added once
+  const ajv = strictAjv();
 
   return (externalSchemas: Record<string, unknown>) => {
     for (const schema of Object.values(externalSchemas)) {

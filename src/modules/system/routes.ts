@@ -7,6 +7,10 @@ export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { system } = app.services;
   const tags = ['system'];
   const noLimit = { rateLimit: false };
+  const feedState = () => {
+    const s = app.services.usageFeed?.state();
+    return s === undefined || s === 'stopped' ? ('off' as const) : s;
+  };
   const store = (): RateLimitStore => (app.hasDecorator('rateLimitStore') ? app.rateLimitStore() : 'off');
 
   app.get(
@@ -40,6 +44,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
           database: 'ok' as const,
           rate_limit_store: store(),
           sessions: sessionsState(app.ctx.sessions.bus),
+          usage_feed: feedState(),
         };
       } catch (err) {
         request.log.warn({ err: (err as Error).message }, 'readiness check failed');

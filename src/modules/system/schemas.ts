@@ -21,6 +21,11 @@ export const Ready = Type.Object({
   database: Type.Literal('ok'),
   rate_limit_store: RateLimitStore,
   sessions: SessionsState,
+  usage_feed: Type.Enum(['off', 'connecting', 'ok', 'degraded'], {
+    description:
+      'the NATS usage feed: `off` (not configured), `connecting`, `ok`, `degraded` (the broker is unreachable; ' +
+      'the feed waits and nothing is lost; still ready for HTTP)',
+  }),
 });
 
 export const NotReady = Type.Object({

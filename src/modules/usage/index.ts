@@ -1,6 +1,7 @@
 /** Usage: the network feed's exactly-once ingestion and everyone's usage reads. */
 import { defineModule } from '../module.js';
 import { UsageEngine } from './engine.js';
+import { setUpUsageFeed } from './feed/index.js';
 import { packUsageRoutes, usageRoutes } from './routes.js';
 import { UsageBucket, UsageRecord } from './schemas.js';
 import { UsageService } from './service.js';
@@ -14,6 +15,8 @@ export const usageModule = defineModule({
     app.services.usage = new UsageService(db, clock);
     // one connection (SQLite) means one writer: concurrent batches then share group-committed transactions
     app.services.usageEngine = new UsageEngine(db, clock, { groupCommit: database.pool().max === 1 });
+    // the NATS JetStream feed, when configured: the same engine, fed from the broker
+    setUpUsageFeed(app);
   },
   routes: [
     { prefix: '/usage', plugin: usageRoutes },

@@ -19,7 +19,13 @@ forEachDialect('http: health and readiness', ({ env }) => {
     assert.equal(res.statusCode, 200);
     // sessions: PostgreSQL's bus (LISTEN/NOTIFY) is up; SQLite without Redis is one process (local)
     const sessions = env().dialect === 'postgres' ? 'ok' : 'local';
-    assert.deepEqual(res.json(), { status: 'ready', database: 'ok', rate_limit_store: 'off', sessions });
+    assert.deepEqual(res.json(), {
+      status: 'ready',
+      database: 'ok',
+      rate_limit_store: 'off',
+      sessions,
+      usage_feed: 'off',
+    });
   });
 });
 

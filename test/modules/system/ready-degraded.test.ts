@@ -34,7 +34,13 @@ describe('readiness: the rate-limit store', () => {
     const { app } = env!;
     assert.deepEqual(await readiness(app), {
       status: 200,
-      body: { status: 'ready', database: 'ok', rate_limit_store: 'off', sessions: 'local' },
+      body: {
+        status: 'ready',
+        database: 'ok',
+        rate_limit_store: 'off',
+        sessions: 'local',
+        usage_feed: 'off',
+      },
     });
     assert.deepEqual(await storeUp(app), ['rate_limit_store_up{store="memory"} 1']);
   });
@@ -43,7 +49,13 @@ describe('readiness: the rate-limit store', () => {
     const app = await env!.newApp({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_MAX: '1' });
     assert.deepEqual(await readiness(app), {
       status: 200,
-      body: { status: 'ready', database: 'ok', rate_limit_store: 'degraded', sessions: 'degraded' },
+      body: {
+        status: 'ready',
+        database: 'ok',
+        rate_limit_store: 'degraded',
+        sessions: 'degraded',
+        usage_feed: 'off',
+      },
     });
     assert.deepEqual(await storeUp(app), ['rate_limit_store_up{store="redis"} 0']);
     for (let i = 0; i < 3; i++) {
@@ -59,7 +71,7 @@ describe('readiness: the rate-limit store', () => {
       const app = await env!.newApp({ REDIS_URL });
       assert.deepEqual(await readiness(app), {
         status: 200,
-        body: { status: 'ready', database: 'ok', rate_limit_store: 'ok', sessions: 'ok' },
+        body: { status: 'ready', database: 'ok', rate_limit_store: 'ok', sessions: 'ok', usage_feed: 'off' },
       });
       assert.deepEqual(await storeUp(app), ['rate_limit_store_up{store="redis"} 1']);
     },
