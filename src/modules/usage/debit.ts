@@ -4,7 +4,7 @@
  * overage. The engine applies the plan; everything here is pure so it is unit tested on its own.
  */
 import type { NotificationType } from '../../db/types.js';
-import { activationFields, canMovePack, effectivePackStatus, endFields } from '../packs/lifecycle.js';
+import { activationFields, canMovePack, endFields } from '../packs/lifecycle.js';
 import type { PackState } from '../packs/repository.js';
 
 /** The fields of a pack the rules read and change. */
@@ -22,6 +22,8 @@ export interface PackDebit {
 export interface DebitPlan {
   debits: PackDebit[];
   overage: number;
+  /** Overage only because the packs that covered the moment expired more than the late window ago. */
+  late: boolean;
 }
 
 export const USAGE_THRESHOLDS: readonly { percent: number; type: NotificationType }[] = [
@@ -30,20 +32,31 @@ export const USAGE_THRESHOLDS: readonly { percent: number; type: NotificationTyp
   { percent: 100, type: 'usage_100' },
 ];
 
+/** How long after a pack's expiry a record that happened before it may still debit it (USAGE_LATE_WINDOW_H). */
+export const DEFAULT_LATE_WINDOW_MS = 72 * 3600_000;
+
+type Validity = 'valid' | 'invalid' | 'too-late';
+
 /**
- * An active pack can take bytes while it has not expired, judged at the later of the usage and the
- * clock: what the expiry sweep would call expired is expired here too, whether or not the sweep ran.
+ * Whether `p` covers usage that happened at `occurredAt` and arrives at `now`: the pack was bought at or
+ * before that moment, has room, and had not expired then (a pending pack has no expiry yet: the usage
+ * starts it). A pack that covered the moment but expired more than `lateWindowMs` before `now` is
+ * `too-late`: the record then goes to overage, flagged late.
  */
-function usable(p: DebitPack, at: number): boolean {
-  if (p.used_bytes >= p.total_bytes) return false;
-  const status = effectivePackStatus(p, at);
-  return status === 'active' || (status === 'pending' && canMovePack('pending', 'active'));
+function validity(p: DebitPack, occurredAt: number, now: number, lateWindowMs: number): Validity {
+  if (p.used_bytes >= p.total_bytes || p.created_at > occurredAt) return 'invalid';
+  if (p.status === 'pending') return 'valid';
+  if ((p.status !== 'active' && p.status !== 'expired') || p.expires_at === null) return 'invalid';
+  if (occurredAt >= p.expires_at) return 'invalid';
+  return now < p.expires_at + lateWindowMs ? 'valid' : 'too-late';
 }
 
-/** Active packs soonest-expiring first, then pending ones oldest purchase first; ids break ties. */
+/** Packs with an expiry soonest-expiring first, then pending ones oldest purchase first; ids break ties. */
 function debitRank(a: DebitPack, b: DebitPack): number {
-  if (a.status !== b.status) return a.status === 'active' ? -1 : 1;
-  if (a.status === 'active') {
+  const pa = a.status === 'pending';
+  const pb = b.status === 'pending';
+  if (pa !== pb) return pa ? 1 : -1;
+  if (!pa) {
     const ea = a.expires_at ?? Number.MAX_SAFE_INTEGER;
     const eb = b.expires_at ?? Number.MAX_SAFE_INTEGER;
     if (ea !== eb) return ea - eb;
@@ -52,9 +65,14 @@ function debitRank(a: DebitPack, b: DebitPack): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** The packs that can take bytes at `at`, in the order they are debited. */
-export function debitOrder(packs: readonly DebitPack[], at: number): DebitPack[] {
-  return packs.filter((p) => usable(p, at)).sort(debitRank);
+/** The packs that cover usage at `occurredAt` arriving at `now`, in the order they are debited. */
+export function debitOrder(
+  packs: readonly DebitPack[],
+  occurredAt: number,
+  now = occurredAt,
+  lateWindowMs = DEFAULT_LATE_WINDOW_MS,
+): DebitPack[] {
+  return packs.filter((p) => validity(p, occurredAt, now, lateWindowMs) === 'valid').sort(debitRank);
 }
 
 /** Thresholds crossed going from `before` to `after` used bytes (integer arithmetic: exact). */
@@ -76,7 +94,9 @@ function debited(pack: DebitPack, bytes: number, occurredAt: number, now: number
     );
     Object.assign(next, { status, activated_at, expires_at });
   }
-  if (next.used_bytes === next.total_bytes && canMovePack(next.status, 'depleted')) {
+  // full: depleted, unless its time was already over (expired, or active past its expiry: the sweep's)
+  const over = next.expires_at !== null && next.expires_at <= now;
+  if (next.used_bytes === next.total_bytes && !over && canMovePack(next.status, 'depleted')) {
     const { status, ended_at } = endFields('depleted', now, now);
     Object.assign(next, { status, ended_at });
   }
@@ -84,18 +104,20 @@ function debited(pack: DebitPack, bytes: number, occurredAt: number, now: number
 }
 
 /**
- * How `bytes` of usage at `occurredAt` are debited from `packs` (one eSIM's open packs) at clock `now`:
- * greedily in debit order, never past a pack's total; what no pack covers is overage.
+ * How `bytes` of usage at `occurredAt` are debited from `packs` (one eSIM's packs) at clock `now`: from
+ * the packs that covered that moment, greedily in debit order, never past a pack's total; what no pack
+ * covers is overage.
  */
 export function planDebit(
   packs: readonly DebitPack[],
   bytes: number,
   occurredAt: number,
   now: number,
+  lateWindowMs = DEFAULT_LATE_WINDOW_MS,
 ): DebitPlan {
   const debits: PackDebit[] = [];
   let left = bytes;
-  for (const pack of debitOrder(packs, Math.max(occurredAt, now))) {
+  for (const pack of debitOrder(packs, occurredAt, now, lateWindowMs)) {
     if (left === 0) break;
     const take = Math.min(left, pack.total_bytes - pack.used_bytes);
     const after = debited(pack, take, occurredAt, now);
@@ -108,7 +130,8 @@ export function planDebit(
     });
     left -= take;
   }
-  return { debits, overage: left };
+  const late = left > 0 && packs.some((p) => validity(p, occurredAt, now, lateWindowMs) === 'too-late');
+  return { debits, overage: left, late };
 }
 
 const THRESHOLD_TEXT: Record<string, string> = {

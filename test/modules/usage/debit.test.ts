@@ -103,8 +103,87 @@ test('when usage crosses thresholds, then each is reported once, at its exact bo
 });
 
 test('when a record has zero bytes or the eSIM has no pack, then nothing is debited', () => {
-  assert.deepEqual(planDebit([pack('a', {})], 0, NOW, NOW), { debits: [], overage: 0 });
-  assert.deepEqual(planDebit([], 42, NOW, NOW), { debits: [], overage: 42 });
+  assert.deepEqual(planDebit([pack('a', {})], 0, NOW, NOW), { debits: [], overage: 0, late: false });
+  assert.deepEqual(planDebit([], 42, NOW, NOW), { debits: [], overage: 42, late: false });
+});
+
+// ---- rated by when it happened ---------------------------------------------------------------------
+
+const H = 3600_000;
+
+test('when a record happened before a pack was bought, then that pack does not take it', () => {
+  const bought = pack('bought-later', { created_at: NOW - H, activated_at: NOW - H });
+  const plan = planDebit([bought], 10, NOW - 2 * H, NOW);
+  assert.deepEqual(plan.debits, []);
+  assert.equal(plan.overage, 10);
+  assert.equal(plan.late, false);
+  const pending = pack('pending-later', {
+    status: 'pending',
+    created_at: NOW - H,
+    activated_at: null,
+    expires_at: null,
+  });
+  assert.equal(planDebit([pending], 10, NOW - 2 * H, NOW).overage, 10);
+});
+
+test('when a record of a time the pack was valid arrives after it expired, within the late window, then it is debited', () => {
+  const expired = pack('x', { status: 'expired', expires_at: NOW - 10 * H, ended_at: NOW - 10 * H });
+  const plan = planDebit([expired], 30, NOW - 11 * H, NOW, 72 * H);
+  assert.deepEqual(
+    plan.debits.map((d) => [d.packId, d.bytes, d.after.status]),
+    [['x', 30, 'expired']],
+  );
+  assert.equal(plan.overage, 0);
+  // an active pack the sweep has not expired yet: the same
+  const lapsed = pack('y', { expires_at: NOW - 10 * H });
+  assert.equal(planDebit([lapsed], 30, NOW - 11 * H, NOW, 72 * H).debits[0]!.bytes, 30);
+});
+
+test('when it arrives after the late window, then it is overage flagged late; usage after the expiry is never the pack’s', () => {
+  const expired = pack('x', { status: 'expired', expires_at: NOW - 80 * H, ended_at: NOW - 80 * H });
+  const late = planDebit([expired], 30, NOW - 81 * H, NOW, 72 * H);
+  assert.deepEqual(late, { debits: [], overage: 30, late: true });
+  const after = planDebit([expired], 30, NOW - 79 * H, NOW, 72 * H);
+  assert.deepEqual(
+    after,
+    { debits: [], overage: 30, late: false },
+    'happened after the expiry: plain overage',
+  );
+});
+
+test('when a late record fills an expired pack, then it stays expired (not depleted)', () => {
+  const expired = pack('x', { status: 'expired', used_bytes: 90, expires_at: NOW - H, ended_at: NOW - H });
+  const [d] = planDebit([expired], 10, NOW - 2 * H, NOW).debits;
+  assert.equal(d!.after.used_bytes, 100);
+  assert.equal(d!.after.status, 'expired');
+  assert.deepEqual(d!.crossed, ['usage_100']);
+});
+
+test('when two packs covered the moment, then the one expiring first takes it, whatever their state now', () => {
+  const older = pack('older', {
+    status: 'expired',
+    expires_at: NOW - H,
+    ended_at: NOW - H,
+    created_at: NOW - 30 * DAY_MS,
+  });
+  const newer = pack('newer', {
+    expires_at: NOW + 20 * DAY_MS,
+    created_at: NOW - 3 * H,
+    activated_at: NOW - 3 * H,
+  });
+  const plan = planDebit([newer, older], 150, NOW - 2 * H, NOW);
+  assert.deepEqual(
+    plan.debits.map((d) => [d.packId, d.bytes]),
+    [
+      ['older', 100],
+      ['newer', 50],
+    ],
+  );
+  // out of order: a record from before `newer` was bought only has `older`
+  assert.deepEqual(
+    planDebit([newer, older], 150, NOW - 4 * H, NOW).debits.map((d) => [d.packId, d.bytes]),
+    [['older', 100]],
+  );
 });
 
 test('when jobs are submitted in one turn, then they run as one group, in order', async () => {

@@ -60,7 +60,7 @@ forEachDialect('usage ingestion', ({ env }) => {
       ...base,
       status: 'active',
       createdAt: now - 40 * DAY_MS,
-      expiresAt: now - 1,
+      expiresAt: now - 120_000, // expired before the usage happened: never debited
     });
     const older = await seedPack(db, {
       ...base,
