@@ -321,6 +321,7 @@ describe(
           database: 'ok',
           rate_limit_store: 'off',
           sessions: 'degraded',
+          usage_feed: 'off',
         });
         assert.ok(cuts >= 1, 'the listener was found by its application_name and terminated');
         const metrics = await fetch(`${b!.base}/metrics`).then((r) => r.text());
