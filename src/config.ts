@@ -62,6 +62,21 @@ export const ConfigSchema = Type.Object({
   }),
   USAGE_FEED_BATCH: Int(1000, 1, 10000),
   USAGE_FEED_NAK_DELAY_MS: Int(2000, 0, 600000),
+  // e-mail: sent through SMTP when SMTP_URL is set (then MAIL_FROM is required); written to the log otherwise
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://[^\\s]+$', maxLength: 2000 })),
+  /** `kswifi@example.com` or `KSWiFi <kswifi@example.com>`: one line with an address. */
+  MAIL_FROM: Type.Optional(
+    Type.String({ minLength: 3, maxLength: 300, pattern: '^[^\\r\\n@]*@[^\\r\\n@]+$' }),
+  ),
+  /** Seconds to wait before each new try of a mail the SMTP server refused; after the last, it is failed. */
+  MAIL_RETRY_SCHEDULE_S: Type.String({
+    default: '30,120,600,1800,7200,21600',
+    pattern: '^[0-9]{1,6}(,[0-9]{1,6}){0,19}$',
+  }),
+  /** The address of the web app the links in e-mails point at; http://localhost:<PORT> when unset. */
+  PUBLIC_APP_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s?#]+$', maxLength: 500 })),
+  /** When true, POST /packs refuses (403) an account whose e-mail address is not verified yet. */
+  REQUIRE_VERIFIED_EMAIL_TO_BUY: Type.Boolean({ default: false }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -112,6 +127,9 @@ export function loadConfig(
   if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
     throw new ConfigError('Invalid configuration: JWT_SECRET is required when NODE_ENV=production');
   }
+  if (config.SMTP_URL !== undefined && config.MAIL_FROM === undefined) {
+    throw new ConfigError('Invalid configuration: MAIL_FROM is required when SMTP_URL is set');
+  }
   if ((config.ADMIN_EMAIL === undefined) !== (config.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
@@ -125,4 +143,14 @@ export function loadConfig(
 export const DEV_JWT_SECRET = 'kswifi-development-only-secret-do-not-use-in-production';
 export function jwtSecretOf(config: Config): string {
   return config.JWT_SECRET ?? DEV_JWT_SECRET;
+}
+
+/** The links in e-mails start here (no trailing slash). */
+export function publicAppUrlOf(config: Config): string {
+  return (config.PUBLIC_APP_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
+}
+
+/** MAIL_RETRY_SCHEDULE_S as milliseconds, one entry per retry. */
+export function mailRetryScheduleOf(config: Config): number[] {
+  return config.MAIL_RETRY_SCHEDULE_S.split(',').map((s) => Number(s) * 1000);
 }

@@ -5,11 +5,20 @@
 import type { FastifyInstance } from 'fastify';
 import { runSweep } from './modules/packs/sweep.js';
 
+/** How often the mail worker looks for due mail (services also wake it after queuing). */
+const MAIL_POLL_MS = 1000;
+
 export function startJobs(app: FastifyInstance): () => void {
   const timers: NodeJS.Timeout[] = [];
   const sweepMs = app.ctx.config.SWEEP_INTERVAL_S * 1000;
   if (sweepMs > 0) timers.push(every(sweepMs, () => sweepOnce(app)));
-  return () => timers.forEach((t) => clearInterval(t));
+  // the mail worker: sends what committed transactions queued (src/modules/mail/worker.ts)
+  const mailWorker = app.services.mail.worker;
+  mailWorker.start(MAIL_POLL_MS);
+  return () => {
+    timers.forEach((t) => clearInterval(t));
+    void mailWorker.stop();
+  };
 }
 
 /** Runs `job` every `ms`, never two at once; unref'd so a timer alone never keeps the process alive. */

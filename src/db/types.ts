@@ -7,7 +7,7 @@
  * - bytes and money are BIGINT (pg's int8 parser turns them into safe JS numbers, see db/index.ts);
  * - flags are INTEGER 0/1 and JSON is TEXT, because SQLite has neither a boolean nor a JSON type.
  */
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type Role = 'user' | 'admin';
 export type UserStatus = 'active' | 'suspended' | 'deleted';
@@ -24,6 +24,8 @@ export interface UsersTable {
   updated_at: number;
   last_login_at: number | null;
   deleted_at: number | null;
+  email_notifications: Generated<number>; // 0/1: usage and expiry e-mails (account e-mails always go)
+  email_verified_at: number | null; // set by a verification (or password-reset) link
 }
 
 export interface RefreshTokensTable {
@@ -198,6 +200,37 @@ export interface AdminAlertsTable {
   read_by: string | null;
 }
 
+export type MailStatus = 'pending' | 'sent' | 'failed';
+
+export interface MailOutboxTable {
+  id: string;
+  idempotency_key: string; // unique: `<event or purpose id>:<template>`, a repeat is a no-op
+  user_id: string | null;
+  kind: string; // the template
+  recipient: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  status: MailStatus;
+  attempts: number;
+  next_attempt_at: number; // due time; while a worker sends, its lease
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export type AccountTokenPurpose = 'password_reset' | 'verify_email';
+
+export interface AccountTokensTable {
+  id: string;
+  user_id: string;
+  purpose: AccountTokenPurpose;
+  token_hash: string; // SHA-256 hex of the token in the link; unique
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
@@ -213,6 +246,8 @@ export interface Database {
   notifications: NotificationsTable;
   api_keys: ApiKeysTable;
   admin_alerts: AdminAlertsTable;
+  mail_outbox: MailOutboxTable;
+  account_tokens: AccountTokensTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -227,3 +262,5 @@ export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type OrderRow = Selectable<OrdersTable>;
 export type UsageRecordRow = Selectable<UsageRecordsTable>;
 export type AdminAlertRow = Selectable<AdminAlertsTable>;
+export type MailRow = Selectable<MailOutboxTable>;
+export type AccountTokenRow = Selectable<AccountTokensTable>;

@@ -14,6 +14,7 @@ import type { SessionEvents } from '../../sessions/events.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
 import { refreshTokensRepo } from '../auth/repository.js';
 import { esimsRepo } from '../esims/repository.js';
+import { queueAccountMail } from '../mail/account.js';
 import { packsRepo } from '../packs/repository.js';
 import { usersRepo } from './repository.js';
 import type { AdminUserDetail, UserView } from './schemas.js';
@@ -118,6 +119,8 @@ export class AdminUsersService {
       changed = true;
       if (next.status === 'suspended' && before.status !== 'suspended') {
         await refreshTokensRepo.revokeUser(tx, id, now);
+        // until the event outbox mails `user.suspended` (mail/events.ts); then this line goes
+        await queueAccountMail(tx, after, { kind: 'account_suspended' }, now);
         revoked = true;
       }
       await this.log(tx, 'admin.user_updated', actorId, id, meta, {
