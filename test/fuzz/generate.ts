@@ -84,7 +84,8 @@ export function sample(schema: Schema, fx: Fixtures): unknown {
       if (p.startsWith('^[a-z0-9_.-]')) return 'pack.created';
       if (p.startsWith('^[^\\u0000')) return 'fuzz label';
       // the token of an e-mailed link (base64url): well formed, but never a live one
-      if (p === '^[A-Za-z0-9_-]+$') return 'fuzzToken'.padEnd(Math.max(43, Number(schema.minLength ?? 1)), 'z');
+      if (p === '^[A-Za-z0-9_-]+$')
+        return 'fuzzToken'.padEnd(Math.max(43, Number(schema.minLength ?? 1)), 'z');
       throw new Error(`no sample for pattern ${p}`);
     }
     case 'integer':
