@@ -37,7 +37,7 @@ export const accountTokensRepo = {
     return Number(r.numUpdatedRows);
   },
 
-  /** Tokens of a user for `purpose` created at or after `since` (bounds how many links one can ask for). */
+  /** Tokens of a user for `purpose` created after `since` (bounds how many links one can ask for). */
   async countSince(
     db: Executor,
     userId: string,
@@ -49,7 +49,7 @@ export const accountTokensRepo = {
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('user_id', '=', userId)
       .where('purpose', '=', purpose)
-      .where('created_at', '>=', since)
+      .where('created_at', '>', since)
       .executeTakeFirst();
     return Number(row?.n ?? 0);
   },
