@@ -149,6 +149,9 @@ export async function createFixtures(app: FastifyInstance, db: Db): Promise<Fixt
   const resetUser = await registerUser(app, uniqueEmail('reset'));
   await ok(app, { method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: resetUser.email } });
   const verifyUser = await registerUser(app, uniqueEmail('verify'));
+  const [anyMail] = await mailRepo.list(db, { limit: 1 });
+  if (!anyMail) throw new Error('fixture mail missing');
+  ids.mail = anyMail.id;
   return {
     admin,
     user,
@@ -185,6 +188,7 @@ export function pathIds(op: Operation, fx: Fixtures): { own: string; other?: str
     notifications: 'notification',
     alerts: 'alert',
     users: 'user',
+    mail: 'mail',
   };
   const m = /\/([a-z-]+)\/\{id\}/.exec(op.path);
   const name = special[op.key] ?? (m?.[1] ? byResource[m[1]] : undefined);

@@ -5,6 +5,8 @@
 import { Gauge } from 'prom-client';
 import { mailRetryScheduleOf } from '../../config.js';
 import { defineModule } from '../module.js';
+import { mailAdminRoutes } from './admin.routes.js';
+import { OutboxMail } from './schemas.js';
 import { MailService } from './service.js';
 import { logTransport, smtpTransport } from './transport.js';
 import { MailWorker } from './worker.js';
@@ -12,12 +14,16 @@ import { MailWorker } from './worker.js';
 export const mailModule = defineModule({
   name: 'mail',
   after: ['alerts'],
+  schemas: [OutboxMail],
   services: (app) => {
     const { config, db, clock, log } = app.ctx;
     const transport =
       config.SMTP_URL && config.MAIL_FROM
         ? smtpTransport({ url: config.SMTP_URL, from: config.MAIL_FROM })
         : logTransport(log);
+    if (transport.name === 'log' && config.NODE_ENV === 'production') {
+      log.warn('SMTP_URL is not set: e-mails are written to the log (with their links), not sent');
+    }
     const worker = new MailWorker(db, clock, transport, log, mailRetryScheduleOf(config));
     const mail = new MailService(db, clock, worker);
     app.services.mail = mail;
@@ -36,4 +42,5 @@ export const mailModule = defineModule({
       },
     });
   },
+  adminRoutes: [mailAdminRoutes],
 });

@@ -22,6 +22,8 @@ export interface NewMail extends RenderedMail {
 export interface MailFilter {
   status?: MailRow['status'];
   userId?: string;
+  /** Keyset: only ids below this one (newest first). */
+  before?: string;
   limit: number;
 }
 
@@ -107,12 +109,28 @@ export const mailRepo = {
     return r.numUpdatedRows > 0n;
   },
 
-  /** Newest first (the operators' view and the tests). */
+  /** Newest first by id, `limit` rows (the operators' list asks `limit + 1` to tell whether more exist). */
   list(db: Executor, f: MailFilter): Promise<MailRow[]> {
     let q = db.selectFrom('mail_outbox').selectAll();
     if (f.status) q = q.where('status', '=', f.status);
     if (f.userId) q = q.where('user_id', '=', f.userId);
+    if (f.before) q = q.where('id', '<', f.before);
     return q.orderBy('id', 'desc').limit(f.limit).execute();
+  },
+
+  findById(db: Executor, id: string): Promise<MailRow | undefined> {
+    return db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  /** A failed mail goes back to pending, due at `at`, with a fresh count of tries; false when not failed. */
+  async requeueFailed(db: Executor, id: string, at: number): Promise<boolean> {
+    const r = await db
+      .updateTable('mail_outbox')
+      .set({ status: 'pending', attempts: 0, next_attempt_at: at })
+      .where('id', '=', id)
+      .where('status', '=', 'failed')
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
   },
 
   async countByStatus(db: Executor): Promise<{ status: string; n: number }[]> {

@@ -3,11 +3,12 @@ import { test } from 'node:test';
 import { transaction } from '../../../src/db/index.js';
 import { composeMail } from '../../../src/modules/mail/compose.js';
 import { mailRepo } from '../../../src/modules/mail/repository.js';
+import { newId } from '../../../src/lib/ids.js';
 import { adminSession, registerUser, uniqueEmail } from '../../helper.js';
 import { forEachDialectWithSmtp } from './harness.js';
 
 const someone = (email: string) => ({
-  id: 'u-test',
+  id: newId(),
   email,
   full_name: 'Sam',
   status: 'active' as const,
