@@ -4,6 +4,7 @@ import { transaction } from '../../../src/db/index.js';
 import { composeMail } from '../../../src/modules/mail/compose.js';
 import { mailRepo } from '../../../src/modules/mail/repository.js';
 import { newId } from '../../../src/lib/ids.js';
+import { SEND_LEASE_MS } from '../../../src/modules/mail/worker.js';
 import { adminSession, registerUser, uniqueEmail } from '../../helper.js';
 import { forEachDialectWithSmtp } from './harness.js';
 
@@ -113,6 +114,28 @@ forEachDialectWithSmtp('mail outbox and worker', ({ mail }) => {
     assert.equal(mine.length, 1);
     assert.equal(mine[0]!.ref_type, 'mail');
     assert.match(mine[0]!.message, /could not be sent after 3 tries/);
+  });
+
+  test('when a worker died after claiming a mail, then it is sent once its lease has run out', async () => {
+    const { env, deliver, mailsTo } = mail();
+    await deliver();
+    const to = uniqueEmail('crash');
+    const m = composeMail(
+      someone(to),
+      { kind: 'password_changed' },
+      `${to}:password_changed`,
+      env.clock.now(),
+    );
+    await transaction(env.db, (tx) => mailRepo.enqueue(tx, m!));
+    // a worker claims it and dies before sending (nothing marks it sent or failed)
+    const claimed = await transaction(env.db, (tx) =>
+      mailRepo.claimDue(tx, env.clock.now(), 20, SEND_LEASE_MS),
+    );
+    assert.ok(claimed.some((c) => c.recipient === to));
+    assert.equal((await deliver()).sent, 0, 'still leased to the dead worker');
+    env.clock.advance(SEND_LEASE_MS);
+    assert.equal((await deliver()).sent, 1);
+    assert.equal(mailsTo(to).length, 1);
   });
 
   test('when a worker runs in a second instance, then it sends what the first queued, once', async () => {
