@@ -12,9 +12,12 @@ import { alertsRepo } from '../alerts/repository.js';
 import { mailRepo } from './repository.js';
 import type { MailTransport } from './transport.js';
 
-/** How long a claimed mail is left to its sender before another worker may take it again. */
-export const SEND_LEASE_MS = 120_000;
-const BATCH = 20;
+/**
+ * How long a claimed mail is left to its sender before another worker may take it again: longer than a
+ * batch can take even when every send runs into the transport's timeouts (10 mails × 3 × 10 s).
+ */
+export const SEND_LEASE_MS = 600_000;
+const BATCH = 10;
 
 export interface MailRunResult {
   sent: number;
@@ -46,7 +49,9 @@ export class MailWorker {
       this.running = undefined;
       if (this.again) {
         this.again = false;
-        void this.runOnce();
+        void this.runOnce().catch((err: Error) =>
+          this.log.warn({ err: err.message }, 'mail worker run failed; tried again at the next interval'),
+        );
       }
     });
     return this.running;
@@ -93,14 +98,21 @@ export class MailWorker {
         html: mail.html_body,
       });
     } catch (err) {
-      return this.failedAttempt(mail, (err as Error).message || String(err));
+      const e = err as Error & { responseCode?: unknown };
+      // a 5xx answer (no such mailbox, refused sender) will not change by waiting: no retry
+      const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500;
+      return this.failedAttempt(mail, e.message || String(err), permanent);
     }
     await mailRepo.markSent(this.db, mail.id, this.clock.now());
     return 'sent';
   }
 
-  private async failedAttempt(mail: MailRow, error: string): Promise<keyof MailRunResult> {
-    const delay = this.retrySchedule[mail.attempts - 1];
+  private async failedAttempt(
+    mail: MailRow,
+    error: string,
+    permanent: boolean,
+  ): Promise<keyof MailRunResult> {
+    const delay = permanent ? undefined : this.retrySchedule[mail.attempts - 1];
     if (delay !== undefined) {
       await mailRepo.retryLater(this.db, mail.id, this.clock.now() + delay, error);
       this.log.warn(
@@ -114,8 +126,8 @@ export class MailWorker {
       await alertsRepo.raise(tx, {
         kind: 'mail.failed',
         message:
-          `An e-mail (${mail.kind}) to ${mail.recipient} could not be sent after ${mail.attempts} tries. ` +
-          `Last error: ${error}`,
+          `An e-mail (${mail.kind}) to ${mail.recipient} could not be sent after ${mail.attempts} ` +
+          `${mail.attempts === 1 ? 'try' : 'tries'}. Last error: ${error}`,
         refType: 'mail',
         refId: mail.id,
         dedupeKey: `mail.failed:${mail.id}`,

@@ -116,6 +116,28 @@ forEachDialectWithSmtp('mail outbox and worker', ({ mail }) => {
     assert.match(mine[0]!.message, /could not be sent after 3 tries/);
   });
 
+  test('when the SMTP server refuses for good (5xx), then the mail fails at once, without retries', async () => {
+    const { env, smtp, deliver, mailsTo } = mail();
+    await deliver();
+    const to = uniqueEmail('bounce');
+    const m = composeMail(
+      someone(to),
+      { kind: 'password_changed' },
+      `${to}:password_changed`,
+      env.clock.now(),
+    );
+    await transaction(env.db, (tx) => mailRepo.enqueue(tx, m!));
+    smtp.refuseNext(1, 550);
+    assert.deepEqual(await deliver(), { sent: 0, retried: 0, failed: 1 });
+    env.clock.advance(60_000);
+    assert.deepEqual(await deliver(), { sent: 0, retried: 0, failed: 0 });
+    assert.equal(mailsTo(to).length, 0);
+    const [row] = await mailRepo.list(env.db, { limit: 1 });
+    assert.equal(row?.recipient, to);
+    assert.equal(row?.status, 'failed');
+    assert.match(row?.last_error ?? '', /550/);
+  });
+
   test('when a worker died after claiming a mail, then it is sent once its lease has run out', async () => {
     const { env, deliver, mailsTo } = mail();
     await deliver();
