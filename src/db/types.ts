@@ -7,7 +7,7 @@
  * - bytes and money are BIGINT (pg's int8 parser turns them into safe JS numbers, see db/index.ts);
  * - flags are INTEGER 0/1 and JSON is TEXT, because SQLite has neither a boolean nor a JSON type.
  */
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type Role = 'user' | 'admin';
 export type UserStatus = 'active' | 'suspended' | 'deleted';
@@ -151,6 +151,25 @@ export interface UsageRecordsTable {
   overage_bytes: number;
   occurred_at: number;
   received_at: number;
+  late: Generated<number>; // 1: overage only because its packs had expired more than the late window before it came
+}
+
+/** Per user and UTC hour (epoch ms of the hour's start): all bytes of the records, their overage, their count. */
+export interface UsageUserHourlyTable {
+  user_id: string;
+  hour: number;
+  bytes: number;
+  overage_bytes: number;
+  records: number;
+}
+
+/** Per pack and UTC hour: the bytes the pack took and how many records it took them from. */
+export interface UsagePackHourlyTable {
+  pack_id: string;
+  hour: number;
+  user_id: string;
+  bytes: number;
+  records: number;
 }
 
 export interface UsageDebitsTable {
@@ -210,6 +229,8 @@ export interface Database {
   packs: PacksTable;
   usage_records: UsageRecordsTable;
   usage_debits: UsageDebitsTable;
+  usage_user_hourly: UsageUserHourlyTable;
+  usage_pack_hourly: UsagePackHourlyTable;
   notifications: NotificationsTable;
   api_keys: ApiKeysTable;
   admin_alerts: AdminAlertsTable;
