@@ -217,6 +217,62 @@ export interface AdminAlertsTable {
   read_by: string | null;
 }
 
+/** One thing that happened, written in the transaction of the change it reports (the outbox). */
+export interface EventsTable {
+  id: string;
+  type: string; // `pack.depleted`, `order.paid` ... (modules/events/types.ts)
+  occurred_at: number;
+  user_id: string | null;
+  payload: string; // JSON text
+  dedupe_key: string | null; // unique where set: a once-only event
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  description: string | null;
+  event_types: string; // JSON array of event types, or ["*"]
+  enabled: number; // 0/1
+  secret_sealed: string; // AES-256-GCM sealed `whsec_...`
+  previous_secret_sealed: string | null; // the secret before the last rotation, also signed with until:
+  previous_secret_expires_at: number | null;
+  failing_since: number | null; // first failure of the current run of failures
+  disabled_reason: string | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  event_id: string; // also the `webhook-id` header: the same on every attempt and replay
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  next_attempt_at: number;
+  claimed_until: number | null; // a worker's lease; past it, the delivery is due again
+  claim_token: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  delivery_id: string;
+  attempt: number;
+  started_at: number;
+  latency_ms: number;
+  status_code: number | null;
+  succeeded: number; // 0/1
+  error: string | null;
+  response_excerpt: string | null; // at most 1 KB of the answer
+}
+
 export interface Database {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
@@ -234,6 +290,10 @@ export interface Database {
   notifications: NotificationsTable;
   api_keys: ApiKeysTable;
   admin_alerts: AdminAlertsTable;
+  events: EventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -248,3 +308,7 @@ export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type OrderRow = Selectable<OrdersTable>;
 export type UsageRecordRow = Selectable<UsageRecordsTable>;
 export type AdminAlertRow = Selectable<AdminAlertsTable>;
+export type EventRow = Selectable<EventsTable>;
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;

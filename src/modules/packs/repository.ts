@@ -240,7 +240,8 @@ export const packsRepo = {
 };
 
 /** What the sweep needs of a pack to notify its owner. */
-export type SweptPack = Pick<PackRow, 'id' | 'user_id' | 'esim_id' | 'name' | 'expires_at'>;
+/** What the sweep reports of a pack in its events. */
+export type SweptPack = PackState;
 
 export const sweepRepo = {
   /**
@@ -262,7 +263,7 @@ export const sweepRepo = {
       .where('id', 'in', due)
       .where('status', '=', 'active')
       .where('expires_at', '<=', now)
-      .returning(['id', 'user_id', 'esim_id', 'name', 'expires_at'])
+      .returning(PACK_FIELDS)
       .execute();
   },
 
@@ -270,7 +271,7 @@ export const sweepRepo = {
   expiringUnnotified(db: Executor, now: number, until: number, limit: number): Promise<SweptPack[]> {
     return db
       .selectFrom('packs')
-      .select(['id', 'user_id', 'esim_id', 'name', 'expires_at'])
+      .select(PACK_FIELDS)
       .where('status', '=', 'active')
       .where('expires_at', '>', now)
       .where('expires_at', '<=', until)

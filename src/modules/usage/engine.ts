@@ -1,7 +1,7 @@
 /**
  * The usage engine: takes batches from the network feed and debits every record exactly once. The rules
  * are in debit.ts; the SQL is in the repositories of the tables written (usage records and debits here,
- * packs in packs/repository.ts, notices in notifications/repository.ts). This file owns the transaction
+ * packs in packs/repository.ts, events through events/repository.ts). This file owns the transaction
  * shape:
  * - With group commit (a database with one connection, SQLite: one writer), the batches arriving in one
  *   turn of the event loop share one transaction (group-commit.ts); each record is atomic because the
@@ -16,16 +16,17 @@
  * NOTHING, and a row that did not go in means a concurrent writer (another instance) took that event
  * between our read and our insert, so the transaction is rolled back and retried as a serialization
  * failure (transaction() retries SQLSTATE 40001). A crash rolls back the open transaction: a record is
- * either fully debited (record, debits, pack updates, notifications) or not there at all.
+ * either fully debited (record, debits, pack updates, events and their notifications) or not there at all.
  */
 import { transaction, type Db, type Tx } from '../../db/index.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import type { EsimRow } from '../../db/types.js';
 import { esimsRepo } from '../esims/repository.js';
-import { notificationsRepo, type NewNotification } from '../notifications/repository.js';
+import { eventsRepo } from '../events/repository.js';
+import { packEvent, type NewEvent } from '../events/types.js';
 import { packsRepo } from '../packs/repository.js';
-import { DEFAULT_LATE_WINDOW_MS, planDebit, thresholdMessage } from './debit.js';
+import { DEFAULT_LATE_WINDOW_MS, planDebit, type PackDebit } from './debit.js';
 import { GroupCommit } from './group-commit.js';
 import { PackLedger } from './ledger.js';
 import { usageRepo, type NewDebit, type NewUsageRecord } from './repository.js';
@@ -137,11 +138,31 @@ function screen(
   return { job: { now, candidates }, rejected };
 }
 
+/**
+ * The events one debit of a pack reports: its activation (first byte), each usage threshold it crossed
+ * (once per pack and threshold) and its depletion.
+ */
+function debitEvents(d: PackDebit, usageEventId: string, now: number): NewEvent[] {
+  const out: NewEvent[] = [];
+  if (d.before.status === 'pending' && d.after.status !== 'pending')
+    out.push(packEvent('pack.activated', d.after, now, { activated_by: 'usage' }));
+  for (const type of d.crossed) {
+    const threshold = Number(type.slice('usage_'.length));
+    const key = `pack.usage_threshold:${d.packId}:${threshold}`;
+    out.push(
+      packEvent('pack.usage_threshold', d.after, now, { threshold, usage_event_id: usageEventId }, key),
+    );
+  }
+  if (d.after.status === 'depleted' && d.before.status !== 'depleted')
+    out.push(packEvent('pack.depleted', d.after, now, { usage_event_id: usageEventId }));
+  return out;
+}
+
 /** Everything one transaction writes, gathered while planning. */
 interface Writes {
   records: NewUsageRecord[];
   debits: NewDebit[];
-  notices: NewNotification[];
+  events: NewEvent[];
   rollups: RollupDeltas;
 }
 
@@ -212,7 +233,7 @@ export class UsageEngine {
     const known = all.filter((c) => esims.has(c.iccid)).map((c) => c.event_id);
     const seen = await usageRepo.existingEventIds(tx, known);
 
-    const writes: Writes = { records: [], debits: [], notices: [], rollups: new RollupDeltas() };
+    const writes: Writes = { records: [], debits: [], events: [], rollups: new RollupDeltas() };
     const outcomes = jobs.map((job) => this.planJob(job, esims, seen, ledger, writes));
 
     const byEventId = (a: NewUsageRecord, b: NewUsageRecord) => (a.event_id < b.event_id ? -1 : 1);
@@ -222,7 +243,7 @@ export class UsageEngine {
     await usageRepo.insertDebits(tx, writes.debits);
     await rollupsRepo.add(tx, writes.rollups);
     await packsRepo.applyDebits(tx, [...ledger.changes.values()], jobs[0]?.now ?? this.clock.now());
-    for (const n of writes.notices) await notificationsRepo.insertOnce(tx, n);
+    await eventsRepo.emit(tx, writes.events);
     return outcomes;
   }
 
@@ -283,17 +304,7 @@ export class UsageEngine {
         bytes: d.bytes,
         occurred_at: c.occurredAt,
       });
-      for (const type of d.crossed) {
-        const message = thresholdMessage(type, d.after.name);
-        writes.notices.push({
-          userId: d.after.user_id,
-          type,
-          packId: d.packId,
-          esimId: esim.id,
-          message,
-          at: now,
-        });
-      }
+      writes.events.push(...debitEvents(d, c.event_id, now));
     }
     return {
       event_id: c.event_id,
