@@ -7,7 +7,7 @@
  * - bytes and money are BIGINT (pg's int8 parser turns them into safe JS numbers, see db/index.ts);
  * - flags are INTEGER 0/1 and JSON is TEXT, because SQLite has neither a boolean nor a JSON type.
  */
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type Role = 'user' | 'admin';
 export type UserStatus = 'active' | 'suspended' | 'deleted';
@@ -101,7 +101,7 @@ export interface PlansTable {
   updated_at: number;
 }
 
-export type OrderStatus = 'pending_payment' | 'paid' | 'failed' | 'refunded';
+export type OrderStatus = 'pending_payment' | 'paid' | 'failed' | 'refunded' | 'expired';
 
 export interface OrdersTable {
   id: string;
@@ -117,6 +117,49 @@ export interface OrdersTable {
   reason: string | null;
   created_at: number;
   updated_at: number;
+  // payments through a provider (migration 0015); null for orders paid at once and for grants
+  provider: string | null;
+  provider_checkout_id: string | null; // Stripe Checkout Session id (hosted checkout)
+  provider_payment_id: string | null; // Stripe PaymentIntent id; unique
+  /** The pack's terms, copied from the plan at checkout (the pack is made only when the money arrives). */
+  esim_id: string | null;
+  pack_name: string | null;
+  data_bytes: number | null;
+  validity_days: number | null;
+  disputed: Generated<number>; // 0/1 (default 0): the payment is disputed (a chargeback)
+  paid_at: number | null;
+  failure_reason: string | null;
+}
+
+/** A provider event already applied: its id is the primary key, so a redelivery applies once. */
+export interface PaymentEventsTable {
+  id: string;
+  provider: string;
+  type: string;
+  order_id: string | null;
+  outcome: string; // what it did: paid, failed, refunded, disputed, ignored, unknown_order ...
+  received_at: number;
+}
+
+export type RefundStatus = 'pending' | 'sent' | 'failed';
+
+/** A refund to send after its transaction committed; the row id is the provider's idempotency key. */
+export interface RefundOutboxTable {
+  id: string;
+  order_id: string; // unique: one refund per order
+  provider: string;
+  payment_id: string;
+  amount: number; // our minor units, the order's amount
+  currency: string;
+  reason: string;
+  status: RefundStatus;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  provider_refund_id: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
 }
 
 export type PackStatus = 'pending' | 'active' | 'depleted' | 'expired' | 'cancelled';
@@ -213,6 +256,8 @@ export interface Database {
   notifications: NotificationsTable;
   api_keys: ApiKeysTable;
   admin_alerts: AdminAlertsTable;
+  payment_events: PaymentEventsTable;
+  refund_outbox: RefundOutboxTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -227,3 +272,4 @@ export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type OrderRow = Selectable<OrdersTable>;
 export type UsageRecordRow = Selectable<UsageRecordsTable>;
 export type AdminAlertRow = Selectable<AdminAlertsTable>;
+export type RefundOutboxRow = Selectable<RefundOutboxTable>;
