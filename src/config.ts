@@ -86,6 +86,21 @@ export const ConfigSchema = Type.Object({
   ES2_POINT_ENABLED: Int(101, 0, 65535),
   ES2_POINT_DISABLED: Int(102, 0, 65535),
   ES2_POINT_DELETED: Int(5, 0, 65535),
+  // payments (docs/payments.md): `none` = a purchase is paid at once (no provider); `stripe` needs the keys
+  PAYMENT_PROVIDER: Type.Enum(['none', 'stripe'], { default: 'none' }),
+  STRIPE_SECRET_KEY: Type.Optional(Type.String({ pattern: '^(sk|rk)_[A-Za-z0-9_]+$', maxLength: 500 })),
+  STRIPE_WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9_+/=]+$', maxLength: 500 })),
+  /** Where the Stripe SDK sends its requests (a stand-in in tests); Stripe's own API when unset. */
+  STRIPE_API_BASE: Type.Optional(Type.String({ pattern: '^https?://[^\\s/?#]+/?$', maxLength: 300 })),
+  STRIPE_CHECKOUT: Type.Enum(['intent', 'session'], { default: 'intent' }),
+  CHECKOUT_SUCCESS_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2000 })),
+  CHECKOUT_CANCEL_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2000 })),
+  REFUND_WINDOW_DAYS: Int(14, 0, 3650),
+  CHECKOUT_TTL_S: Int(86400, 60, 30 * 86400),
+  /** Requests per RATE_LIMIT_WINDOW_S the payment webhook accepts (all senders together). */
+  WEBHOOK_RATE_LIMIT_MAX: Int(6000, 1, 10000000),
+  /** How often the refund worker looks for refunds to send (0: only right after a cancellation). */
+  REFUND_INTERVAL_S: Int(30, 0, 86400),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -140,7 +155,23 @@ export function loadConfig(
     throw new ConfigError('Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
   checkEs2plus(config);
+  const payments = paymentsProblem(config);
+  if (payments) throw new ConfigError(`Invalid configuration: ${payments}`);
   return config;
+}
+
+/** What a half-configured payment provider lacks, or undefined when the payment settings fit together. */
+function paymentsProblem(c: Config): string | undefined {
+  if (c.PAYMENT_PROVIDER !== 'stripe') return undefined;
+  const missing = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'].filter(
+    (k) => c[k as 'STRIPE_SECRET_KEY' | 'STRIPE_WEBHOOK_SECRET'] === undefined,
+  );
+  if (c.STRIPE_CHECKOUT === 'session') {
+    if (c.CHECKOUT_SUCCESS_URL === undefined) missing.push('CHECKOUT_SUCCESS_URL');
+    if (c.CHECKOUT_CANCEL_URL === undefined) missing.push('CHECKOUT_CANCEL_URL');
+  }
+  if (missing.length === 0) return undefined;
+  return `PAYMENT_PROVIDER=stripe needs ${missing.join(', ')}${c.STRIPE_CHECKOUT === 'session' ? ' (STRIPE_CHECKOUT=session)' : ''}`;
 }
 
 /**

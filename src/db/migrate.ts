@@ -12,6 +12,7 @@ import * as m0006 from './migrations/2026_12_02_0006_checks.js';
 import * as m0007 from './migrations/2026_12_02_0007_alerts.js';
 import * as m0012 from './migrations/2026_12_02_0012_usage_rollups.js';
 import * as m0014 from './migrations/2026_12_03_0014_events.js';
+import * as m0015 from './migrations/2026_12_03_0015_payments.js';
 import type { Database } from './types.js';
 
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '2026_12_02_0007_alerts': m0007,
   '2026_12_02_0012_usage_rollups': m0012,
   '2026_12_03_0014_events': m0014,
+  '2026_12_03_0015_payments': m0015,
 };
 
 export function migratorFor(db: Kysely<Database>): Migrator {

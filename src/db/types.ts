@@ -101,7 +101,7 @@ export interface PlansTable {
   updated_at: number;
 }
 
-export type OrderStatus = 'pending_payment' | 'paid' | 'failed' | 'refunded';
+export type OrderStatus = 'pending_payment' | 'paid' | 'failed' | 'refunded' | 'expired';
 
 export interface OrdersTable {
   id: string;
@@ -117,6 +117,49 @@ export interface OrdersTable {
   reason: string | null;
   created_at: number;
   updated_at: number;
+  // payments through a provider (migration 0015); null for orders paid at once and for grants
+  provider: string | null;
+  provider_checkout_id: string | null; // Stripe Checkout Session id (hosted checkout)
+  provider_payment_id: string | null; // Stripe PaymentIntent id; unique
+  /** The pack's terms, copied from the plan at checkout (the pack is made only when the money arrives). */
+  esim_id: string | null;
+  pack_name: string | null;
+  data_bytes: number | null;
+  validity_days: number | null;
+  disputed: Generated<number>; // 0/1 (default 0): the payment is disputed (a chargeback)
+  paid_at: number | null;
+  failure_reason: string | null;
+}
+
+/** A provider event already applied: its id is the primary key, so a redelivery applies once. */
+export interface PaymentEventsTable {
+  id: string;
+  provider: string;
+  type: string;
+  order_id: string | null;
+  outcome: string; // what it did: paid, failed, refunded, disputed, ignored, unknown_order ...
+  received_at: number;
+}
+
+export type RefundStatus = 'pending' | 'sent' | 'failed';
+
+/** A refund to send after its transaction committed; the row id is the provider's idempotency key. */
+export interface RefundOutboxTable {
+  id: string;
+  order_id: string; // unique: one refund per order
+  provider: string;
+  payment_id: string;
+  amount: number; // our minor units, the order's amount
+  currency: string;
+  reason: string;
+  status: RefundStatus;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  provider_refund_id: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
 }
 
 export type PackStatus = 'pending' | 'active' | 'depleted' | 'expired' | 'cancelled';
@@ -294,6 +337,8 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  payment_events: PaymentEventsTable;
+  refund_outbox: RefundOutboxTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -312,3 +357,4 @@ export type EventRow = Selectable<EventsTable>;
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
+export type RefundOutboxRow = Selectable<RefundOutboxTable>;
