@@ -4,7 +4,8 @@
  * (redocly lint) and `npm run gen:api` (the web app's typed client).
  *   tsx scripts/openapi.ts <out.json>
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 
@@ -25,4 +26,5 @@ if (res.statusCode !== 200) {
   console.error(`/openapi.json answered ${res.statusCode}`);
   process.exit(1);
 }
+mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(JSON.parse(res.body), null, 2) + '\n');
