@@ -7,7 +7,10 @@ import { sql, type Kysely } from 'kysely';
 //   overage, the records) and per pack and hour (the bytes it took, the records that touched it). Summaries,
 //   pack usage and the admin stats read these; only a range's two partial edge hours read records.
 // Existing records are rolled up here, so the rollups equal the records from the first moment.
+// The (occurred_at, bytes) index of usage_records served only the stats' usage per day, which now reads
+// the rollups: it goes, one index less to maintain for every record written.
 export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('usage_occurred_bytes_idx').execute();
   await db.schema
     .alterTable('usage_records')
     .addColumn('late', 'integer', (c) =>
@@ -80,4 +83,9 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('usage_pack_hourly').execute();
   await db.schema.dropTable('usage_user_hourly').execute();
   await db.schema.alterTable('usage_records').dropColumn('late').execute();
+  await db.schema
+    .createIndex('usage_occurred_bytes_idx')
+    .on('usage_records')
+    .columns(['occurred_at', 'bytes'])
+    .execute();
 }

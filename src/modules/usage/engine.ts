@@ -193,14 +193,20 @@ export class UsageEngine {
         : undefined;
   }
 
-  async ingest(records: UsageInput[]): Promise<IngestOutcome> {
+  /**
+   * Screens, debits and stores `records`. `chunk` overrides the records per transaction of the
+   * no-group-commit path: the feed, whose batches are large and whose acks wait for the commit anyway,
+   * writes a whole batch in one transaction (one commit instead of ten).
+   */
+  async ingest(records: UsageInput[], opts: { chunk?: number } = {}): Promise<IngestOutcome> {
+    const chunk = opts.chunk ?? this.pgChunk;
     const { job, rejected } = screen(records, this.clock.now(), this.toleranceMs);
     const outcomes: JobOutcome[] = [];
     if (this.group && job.candidates.length <= this.groupUpTo) {
       if (job.candidates.length) outcomes.push(await this.group.submit(job, job.candidates.length));
     } else {
-      for (let i = 0; i < job.candidates.length; i += this.pgChunk) {
-        const part = { now: job.now, candidates: job.candidates.slice(i, i + this.pgChunk) };
+      for (let i = 0; i < job.candidates.length; i += chunk) {
+        const part = { now: job.now, candidates: job.candidates.slice(i, i + chunk) };
         outcomes.push(...(await this.inTransaction([part])));
       }
     }
