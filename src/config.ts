@@ -62,6 +62,8 @@ export const ConfigSchema = Type.Object({
   }),
   USAGE_FEED_BATCH: Int(1000, 1, 10000),
   USAGE_FEED_NAK_DELAY_MS: Int(2000, 0, 600000),
+  // the built web app (npm run build → dist/web), served at / and /admin when its index.html is there
+  WEB_DIR: Type.String({ default: 'dist/web', minLength: 1, maxLength: 1000 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
