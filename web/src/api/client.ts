@@ -48,8 +48,14 @@ function withHeaders(request: Request): Request {
 
 let refreshing: Promise<boolean> | null = null;
 
+/** Whether the service set a session cookie (its companion `kswifi_signed_in` hint says so; no secret). */
+export function hasSessionCookie(): boolean {
+  return document.cookie.split('; ').includes('kswifi_signed_in=1');
+}
+
 /** A new access token from the session cookie; false when there is no session (signed out). */
 export function refreshAccess(): Promise<boolean> {
+  if (!hasSessionCookie()) return Promise.resolve(false);
   refreshing ??= (async () => {
     const run = async () => {
       const res = await fetch(`${BROWSER}refresh`, { method: 'POST', headers: { 'x-csrf': '1' } });

@@ -48,11 +48,13 @@ export function ErrorNote({
 }) {
   const message =
     error instanceof ApiError
-      ? error.status === 429
-        ? 'Too many tries in a short time. Wait a minute, then try again.'
-        : error.status >= 500
-          ? 'Something went wrong on our side. Try again in a moment.'
-          : error.message
+      ? error.code === 'ACCOUNT_SUSPENDED'
+        ? 'Your account is on hold. Write to support to find out why and to reopen it.'
+        : error.status === 429
+          ? 'Too many tries in a short time. Wait a minute, then try again.'
+          : error.status >= 500
+            ? 'Something went wrong on our side. Try again in a moment.'
+            : error.message
       : 'Something went wrong. Reload the page and try again.';
   return (
     <div className="note error" role="alert">

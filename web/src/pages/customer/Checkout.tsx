@@ -23,19 +23,22 @@ export function CheckoutPage({ planId }: { planId: string }) {
   const usable = (esims.data?.items ?? []).filter((e) => e.status !== 'deleted');
   const [choice, setChoice] = useState<string | null>(null);
   const chosen = choice ?? usable[0]?.id ?? NEW;
+  // one key per choice within this attempt, and one eSIM made for it, kept across retries
   const keys = useRef(new Map<string, string>());
-  const newEsim = useRef<string | null>(null);
+  const newEsim = useRef<Promise<string> | null>(null);
+  const inFlight = useRef(false);
   const groupId = useId();
 
   const buy = useMutation({
-    mutationFn: async () => {
-      let esimId = chosen;
-      if (chosen === NEW) {
-        newEsim.current ??= (await unwrap(api.POST('/api/v1/esims', { body: {} }))).id;
-        esimId = newEsim.current;
+    mutationFn: async ({ choice, key }: { choice: string; key: string }) => {
+      let esimId = choice;
+      if (choice === NEW) {
+        newEsim.current ??= unwrap(api.POST('/api/v1/esims', { body: {} })).then((e) => e.id);
+        esimId = await newEsim.current.catch((err: unknown) => {
+          newEsim.current = null;
+          throw err;
+        });
       }
-      let key = keys.current.get(esimId);
-      if (!key) keys.current.set(esimId, (key = crypto.randomUUID()));
       const pack = await unwrap(
         api.POST('/api/v1/packs', {
           params: { header: { 'idempotency-key': key } },
@@ -48,7 +51,18 @@ export function CheckoutPage({ planId }: { planId: string }) {
       await queryClient.invalidateQueries();
       navigate(`/esims/${esimId}?bought=1`);
     },
+    onSettled: () => {
+      inFlight.current = false;
+    },
   });
+  /** Synchronous guard: a second click arrives before React re-renders the disabled button. */
+  const submit = () => {
+    if (inFlight.current) return;
+    inFlight.current = true;
+    let key = keys.current.get(chosen);
+    if (!key) keys.current.set(chosen, (key = crypto.randomUUID()));
+    buy.mutate({ choice: chosen, key });
+  };
 
   if (plan.isPending || esims.isPending) return <Loading what="your order" />;
   if (plan.isError) {
@@ -92,7 +106,7 @@ export function CheckoutPage({ planId }: { planId: string }) {
         className="form"
         onSubmit={(e) => {
           e.preventDefault();
-          if (!buy.isPending) buy.mutate();
+          submit();
         }}
       >
         <fieldset aria-describedby={`${groupId}-hint`}>
