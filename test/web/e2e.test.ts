@@ -55,7 +55,7 @@ describe('web: customer and console end to end', { skip: browserSkip() }, () => 
   const shot = async (page: Page, name: string) => {
     if (!SHOTS) return;
     mkdirSync('docs/screenshots', { recursive: true });
-    await page.screenshot({ path: `docs/screenshots/${name}.png`, fullPage: false });
+    await page.screenshot({ path: `docs/screenshots/${name}.png`, fullPage: true });
   };
 
   before(async () => {
