@@ -101,6 +101,8 @@ export const ConfigSchema = Type.Object({
   WEBHOOK_RATE_LIMIT_MAX: Int(6000, 1, 10000000),
   /** How often the refund worker looks for refunds to send (0: only right after a cancellation). */
   REFUND_INTERVAL_S: Int(30, 0, 86400),
+  // the built web app (npm run build → dist/web), served at / and /admin when its index.html is there
+  WEB_DIR: Type.String({ default: 'dist/web', minLength: 1, maxLength: 1000 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

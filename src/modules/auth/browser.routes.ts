@@ -4,6 +4,9 @@
  * this prefix, so the browser sends it to these four routes and nowhere else; the access token is in the
  * answer body and the page keeps it in memory. Rotation and reuse detection are AuthService's, unchanged.
  *
+ * Beside it, `kswifi_signed_in=1` (readable by the page, path /, no secret in it) only tells the page that
+ * a session cookie exists, so a first visit does not call refresh just to be told 401.
+ *
  * CSRF: SameSite=Strict already keeps the cookie off cross-site requests; on top of that every route here
  * wants the `X-CSRF: 1` header (a page on another origin cannot send a custom header without a CORS
  * preflight this service does not grant) and, when the browser sends `Origin`, one this service serves or
@@ -20,6 +23,7 @@ import type { Tokens } from './service.js';
 
 export const BROWSER_PREFIX = '/api/v1/auth/browser';
 export const REFRESH_COOKIE = 'kswifi_refresh';
+export const HINT_COOKIE = 'kswifi_signed_in';
 export const CSRF_HEADER = 'x-csrf';
 
 const csrfHeaderParam = {
@@ -60,9 +64,13 @@ export const browserRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   });
 
+  const hintOptions = { path: '/', httpOnly: false, secure: true, sameSite: 'strict' as const };
   const setRefresh = (reply: FastifyReply, token: string) =>
-    reply.setCookie(REFRESH_COOKIE, token, { ...cookieOptions, maxAge: config.REFRESH_TOKEN_TTL });
-  const clearRefresh = (reply: FastifyReply) => reply.clearCookie(REFRESH_COOKIE, cookieOptions);
+    reply
+      .setCookie(REFRESH_COOKIE, token, { ...cookieOptions, maxAge: config.REFRESH_TOKEN_TTL })
+      .setCookie(HINT_COOKIE, '1', { ...hintOptions, maxAge: config.REFRESH_TOKEN_TTL });
+  const clearRefresh = (reply: FastifyReply) =>
+    reply.clearCookie(REFRESH_COOKIE, cookieOptions).clearCookie(HINT_COOKIE, hintOptions);
   const accessOnly = ({ access_token, token_type, expires_in }: Tokens) => ({
     access_token,
     token_type,

@@ -49,6 +49,12 @@ forEachDialect('auth: browser sessions (cookie mode)', ({ env }) => {
     for (const a of ['httponly', 'secure', 'samesite=strict', `path=${BASE}`])
       assert.ok(cookie.attributes.includes(a), a);
     assert.ok(cookie.attributes.some((a) => a.startsWith('max-age=')));
+    const hint = [res.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith('kswifi_signed_in='));
+    assert.match(
+      hint ?? '',
+      /^kswifi_signed_in=1; Max-Age=\d+; Path=\/; Secure; SameSite=Strict$/i,
+      'the hint holds no secret',
+    );
     const me = await env().app.inject({
       method: 'GET',
       url: '/api/v1/users/me',
