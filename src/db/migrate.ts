@@ -10,6 +10,7 @@ import * as m0004 from './migrations/2026_11_26_0004_packs_sweep.js';
 import * as m0005 from './migrations/2026_11_26_0005_admin_indexes.js';
 import * as m0006 from './migrations/2026_12_02_0006_checks.js';
 import * as m0007 from './migrations/2026_12_02_0007_alerts.js';
+import * as m0013 from './migrations/2026_12_03_0013_es2plus.js';
 import type { Database } from './types.js';
 
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '2026_11_26_0005_admin_indexes': m0005,
   '2026_12_02_0006_checks': m0006,
   '2026_12_02_0007_alerts': m0007,
+  '2026_12_03_0013_es2plus': m0013,
 };
 
 export function migratorFor(db: Kysely<Database>): Migrator {

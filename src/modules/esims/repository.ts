@@ -134,12 +134,13 @@ export const esimsRepo = {
   findByIccids(
     db: Executor,
     iccids: string[],
-  ): Promise<Pick<EsimRow, 'id' | 'user_id' | 'iccid' | 'status'>[]> {
+  ): Promise<(Pick<EsimRow, 'id' | 'user_id' | 'status'> & { iccid: string })[]> {
     if (iccids.length === 0) return Promise.resolve([]);
     return db
       .selectFrom('esims')
       .select(['id', 'user_id', 'iccid', 'status'])
       .where('iccid', 'in', iccids)
+      .$narrowType<{ iccid: string }>()
       .execute();
   },
 
