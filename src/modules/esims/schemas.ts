@@ -112,6 +112,18 @@ export const EsimCreateBody = Type.Union([
   Type.Null(),
 ]);
 
+export const EsimCreateHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      pattern: '^[\\x21-\\x7E]+$',
+      description:
+        'Makes the creation safe to retry: 1 to 200 visible ASCII characters, unique per eSIM (kept with it)',
+    }),
+  ),
+});
+
 export const EsimRenameBody = Type.Object({ label: NullableLabelField }, { additionalProperties: false });
 
 export const EsimListQuery = Type.Object(
