@@ -118,16 +118,11 @@ export class EsimIssuer {
       : null;
     const id = newId();
     const es2 = this.opts.es2;
-    let iccid: string | null = es2 ? null : this.opts.newIccid();
-    if (es2 && (await es2.stock.usesStock(tx, es2.profileType))) {
-      iccid = (await es2.stock.allocate(tx, es2.profileType, id)) ?? null;
-      if (iccid === null) throw noStock(es2.profileType);
-    }
-    const esim = await esimsRepo.insert(tx, {
+    let esim = await esimsRepo.insert(tx, {
       id,
       user_id: userId,
       label,
-      iccid,
+      iccid: es2 ? null : this.opts.newIccid(),
       eid: null,
       status: es2 ? 'provisioning' : 'released',
       smdp_address: this.opts.smdpAddress,
@@ -141,6 +136,12 @@ export class EsimIssuer {
       idempotency_key: key ?? null,
       request_hash: hash,
     });
+    if (es2 && (await es2.stock.usesStock(tx, es2.profileType))) {
+      // our own stock: the profile is taken in this transaction (the row exists first for its reference)
+      const iccid = await es2.stock.allocate(tx, es2.profileType, id);
+      if (iccid === undefined) throw noStock(es2.profileType);
+      esim = (await esimsRepo.setIccid(tx, id, iccid)) ?? esim;
+    }
     await recordEsimChange(tx, this.activity, now, {
       esim,
       from: null,

@@ -158,6 +158,10 @@ export const esimsRepo = {
     return db.selectFrom('esims').selectAll().where('iccid', '=', iccid).executeTakeFirst();
   },
 
+  setIccid(db: Executor, id: string, iccid: string): Promise<EsimRow | undefined> {
+    return db.updateTable('esims').set({ iccid }).where('id', '=', id).returningAll().executeTakeFirst();
+  },
+
   /** DownloadOrder answered: the ICCID is ours now (only while the row is still provisioning). */
   recordOrdered(db: Executor, id: string, iccid: string, now: number): Promise<EsimRow | undefined> {
     return db
