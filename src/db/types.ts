@@ -59,13 +59,21 @@ export interface ActivityTable {
   created_at: number;
 }
 
-export type EsimStatus = 'released' | 'downloaded' | 'installed' | 'enabled' | 'disabled' | 'deleted';
+export type EsimStatus =
+  | 'provisioning' // SMDP_MODE=es2plus: written before the SM-DP+ is asked, until ConfirmOrder answers
+  | 'error' // the SM-DP+ reported a failed download or installation (smdp_status keeps its code)
+  | 'released'
+  | 'downloaded'
+  | 'installed'
+  | 'enabled'
+  | 'disabled'
+  | 'deleted';
 
 export interface EsimsTable {
   id: string;
   user_id: string;
   label: string | null;
-  iccid: string;
+  iccid: string | null; // null only while provisioning, before the SM-DP+ named the profile
   eid: string | null;
   status: EsimStatus;
   smdp_address: string;
@@ -74,6 +82,12 @@ export interface EsimsTable {
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
+  profile_type: string | null; // es2plus: what was ordered
+  smdp_ordered_at: number | null; // es2plus: when DownloadOrder answered with the ICCID
+  smdp_status: string | null; // es2plus: the SM-DP+ status behind `error` (e.g. `point 3 Failed 8.8.5/6.4`)
+  idempotency_key: string | null; // unique per user: POST /esims with Idempotency-Key
+  request_hash: string | null;
+  provision_attempts: Generated<number>; // the reconciler's tries of a provisioning row
 }
 
 export interface EsimEventsTable {
@@ -81,9 +95,31 @@ export interface EsimEventsTable {
   esim_id: string;
   from_status: EsimStatus | null;
   to_status: EsimStatus;
-  actor_type: 'user' | 'admin' | 'api_key' | 'system';
+  actor_type: 'user' | 'admin' | 'api_key' | 'system' | 'smdp';
   actor_id: string | null;
   created_at: number;
+  notification_point?: number | null; // an SM-DP+ callback's raw notificationPointId
+  point_status?: string | null; // and its status (`Executed-Success`, `Failed 8.2.7/6.4`)
+}
+
+export type ProfileStockState = 'available' | 'allocated' | 'unavailable';
+
+/** The operator's own profile stock, imported from the SM-DP+ vendor's CSV (esims module). */
+export interface EsimProfilesTable {
+  id: string;
+  iccid: string;
+  imsi: string;
+  profile_type: string;
+  state: ProfileStockState;
+  esim_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EsimStockLevelsTable {
+  profile_type: string;
+  low_water: number;
+  updated_at: number;
 }
 
 export interface PlansTable {
@@ -339,6 +375,8 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   payment_events: PaymentEventsTable;
   refund_outbox: RefundOutboxTable;
+  esim_profiles: EsimProfilesTable;
+  esim_stock_levels: EsimStockLevelsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -148,6 +148,10 @@ function baselineBody(op: Operation, fx: Fixtures): unknown {
       return { reason: 'fuzz' };
     case 'POST /api/v1/admin/users/{id}/packs':
       return { plan_id: fx.ids.plan, reason: 'fuzz grant' };
+    case 'POST /api/v1/admin/esim-profiles/import':
+      return { csv: 'ICCID,IMSI,PROFILE_TYPE\n8988300000000000018,001010000000001,FUZZ\n' };
+    case 'PUT /api/v1/admin/esim-profiles/low-water':
+      return { profile_type: 'FUZZ', low_water: 1 };
     default:
       return sample(op.body!.schema, fx);
   }
