@@ -15,6 +15,7 @@ import type { AuthService } from './modules/auth/service.js';
 import type { EmailVerificationService } from './modules/auth/email-verification.js';
 import type { PasswordResetService } from './modules/auth/password-reset.js';
 import type { EsimsService } from './modules/esims/service.js';
+import type { EventsService } from './modules/events/service.js';
 import type { QrRenderer } from './modules/esims/qr.js';
 import type { SystemService } from './modules/system/service.js';
 import type { NotificationsService } from './modules/notifications/service.js';
@@ -28,6 +29,7 @@ import type { UsageService } from './modules/usage/service.js';
 export interface Services {
   activity: ActivityService;
   alerts: AlertsService;
+  events: EventsService;
   mail: MailService;
   passwords: PasswordHasher;
   auth: AuthService;

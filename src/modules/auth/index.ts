@@ -10,14 +10,15 @@ import { EmailVerificationService } from './email-verification.js';
 import { PasswordResetService } from './password-reset.js';
 import { guardPurchasesByVerifiedEmail } from './verified-guard.js';
 import { PasswordHasher } from './passwords.js';
+import { browserRoutes } from './browser.routes.js';
 import { authRoutes } from './routes.js';
-import { TokensSchema } from './schemas.js';
+import { AccessTokenSchema, TokensSchema } from './schemas.js';
 import { AuthService } from './service.js';
 
 export const authModule = defineModule({
   name: 'auth',
   after: ['activity', 'mail'],
-  schemas: [TokensSchema],
+  schemas: [TokensSchema, AccessTokenSchema],
   services: (app) => {
     const { config, db, clock } = app.ctx;
     const passwords = new PasswordHasher(config.BCRYPT_ROUNDS);
@@ -57,6 +58,7 @@ export const authModule = defineModule({
   },
   routes: [
     { prefix: '/auth', plugin: authRoutes },
+    { prefix: '/auth/browser', plugin: browserRoutes },
     { prefix: '/auth', plugin: accountMailRoutes },
   ],
 });

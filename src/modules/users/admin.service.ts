@@ -14,6 +14,7 @@ import type { SessionEvents } from '../../sessions/events.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
 import { refreshTokensRepo } from '../auth/repository.js';
 import { esimsRepo } from '../esims/repository.js';
+import { eventsRepo } from '../events/repository.js';
 import { queueAccountMail } from '../mail/account.js';
 import { packsRepo } from '../packs/repository.js';
 import { usersRepo } from './repository.js';
@@ -122,6 +123,12 @@ export class AdminUsersService {
         // until the event outbox mails `user.suspended` (mail/events.ts); then this line goes
         await queueAccountMail(tx, after, { kind: 'account_suspended' }, now);
         revoked = true;
+        await eventsRepo.emit(tx, {
+          type: 'user.suspended',
+          userId: id,
+          at: now,
+          data: { user: { id, status: after.status, role: after.role } },
+        });
       }
       await this.log(tx, 'admin.user_updated', actorId, id, meta, {
         before: { status: before.status, role: before.role },
