@@ -15,7 +15,6 @@ import type { ActivityService, RequestMeta } from '../activity/service.js';
 import { refreshTokensRepo } from '../auth/repository.js';
 import { esimsRepo } from '../esims/repository.js';
 import { eventsRepo } from '../events/repository.js';
-import { queueAccountMail } from '../mail/account.js';
 import { packsRepo } from '../packs/repository.js';
 import { usersRepo } from './repository.js';
 import type { AdminUserDetail, UserView } from './schemas.js';
@@ -120,8 +119,6 @@ export class AdminUsersService {
       changed = true;
       if (next.status === 'suspended' && before.status !== 'suspended') {
         await refreshTokensRepo.revokeUser(tx, id, now);
-        // until the event outbox mails `user.suspended` (mail/events.ts); then this line goes
-        await queueAccountMail(tx, after, { kind: 'account_suspended' }, now);
         revoked = true;
         await eventsRepo.emit(tx, {
           type: 'user.suspended',
