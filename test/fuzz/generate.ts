@@ -144,6 +144,15 @@ function baselineBody(op: Operation, fx: Fixtures): unknown {
       return { reason: 'fuzz' };
     case 'POST /api/v1/admin/users/{id}/packs':
       return { plan_id: fx.ids.plan, reason: 'fuzz grant' };
+    case 'POST /api/v1/admin/webhooks':
+      return { url: 'https://93.184.216.34/kswifi-fuzz', event_types: ['pack.expiring'] };
+    case 'PATCH /api/v1/admin/webhooks/{id}':
+      return { description: 'fuzz renamed' };
+    case 'POST /api/v1/admin/webhooks/{id}/replay':
+      return {
+        since: new Date(Date.now() - 3600_000).toISOString(),
+        until: new Date(Date.now() + 60_000).toISOString(),
+      };
     default:
       return sample(op.body!.schema, fx);
   }
