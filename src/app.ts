@@ -28,6 +28,7 @@ import { plansModule } from './modules/plans/index.js';
 import { systemModule } from './modules/system/index.js';
 import { usageModule } from './modules/usage/index.js';
 import { usersModule } from './modules/users/index.js';
+import { webhooksModule } from './modules/webhooks/index.js';
 import { authPlugin } from './plugins/auth.js';
 import { docsPlugin } from './plugins/docs.js';
 import { errorsPlugin, frameworkErrorHandler } from './plugins/errors.js';
@@ -164,6 +165,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(notificationsModule);
   await app.register(apiKeysModule);
   await app.register(usageModule);
+  await app.register(webhooksModule);
   await app.register(systemModule);
   // last: its fallback route answers only what no route above claims
   await app.register(webPlugin, { dir: config.WEB_DIR });

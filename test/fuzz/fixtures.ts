@@ -10,6 +10,7 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { Db } from '../../src/db/index.js';
 import { alertsRepo } from '../../src/modules/alerts/repository.js';
+import { eventsRepo } from '../../src/modules/events/repository.js';
 import { notificationsRepo } from '../../src/modules/notifications/repository.js';
 import { adminSession, registerUser, uniqueEmail, type Session } from '../helper.js';
 import type { Operation } from './walk.js';
@@ -136,6 +137,7 @@ export async function createFixtures(app: FastifyInstance, db: Db): Promise<Fixt
   });
   if (!alerts.items[0]) throw new Error('fixture alert missing');
   ids.alert = alerts.items[0].id;
+  Object.assign(ids, await webhookFixtures(app, db, admin));
   return {
     admin,
     user,
@@ -152,6 +154,33 @@ export async function createFixtures(app: FastifyInstance, db: Db): Promise<Fixt
   };
 }
 
+/**
+ * Two webhook endpoints (one to delete) at a public address literal (no DNS lookup needed), and one
+ * delivery, from an event emitted through the outbox.
+ */
+async function webhookFixtures(app: FastifyInstance, db: Db, admin: Session) {
+  const endpoint = async () =>
+    (
+      await ok<{ id: string }>(app, {
+        method: 'POST',
+        url: '/api/v1/admin/webhooks',
+        headers: admin.headers,
+        payload: { url: 'https://93.184.216.34/kswifi-fuzz', event_types: ['pack.expiring'] },
+      })
+    ).id;
+  const webhook = await endpoint();
+  const webhookDelete = await endpoint();
+  const webhookPatch = await endpoint();
+  await eventsRepo.emit(db, { type: 'pack.expiring', userId: null, at: Date.now(), data: {} });
+  const deliveries = await ok<{ items: { id: string }[] }>(app, {
+    method: 'GET',
+    url: `/api/v1/admin/webhooks/${webhook}/deliveries`,
+    headers: admin.headers,
+  });
+  if (!deliveries.items[0]) throw new Error('fixture webhook delivery missing');
+  return { webhook, webhookDelete, webhookPatch, webhookDelivery: deliveries.items[0].id };
+}
+
 /** Which fixture id a path `{id}` of the operation takes (own), and whose id must be a 404 (other). */
 export function pathIds(op: Operation, fx: Fixtures): { own: string; other?: string } {
   const special: Record<string, string> = {
@@ -163,6 +192,8 @@ export function pathIds(op: Operation, fx: Fixtures): { own: string; other?: str
     'DELETE /api/v1/admin/api-keys/{id}': 'apiKeyRevoke',
     'PATCH /api/v1/admin/users/{id}': 'userPatch',
     'DELETE /api/v1/admin/users/{id}': 'userDelete',
+    'DELETE /api/v1/admin/webhooks/{id}': 'webhookDelete',
+    'PATCH /api/v1/admin/webhooks/{id}': 'webhookPatch',
   };
   const byResource: Record<string, string> = {
     plans: 'plan',
@@ -170,6 +201,8 @@ export function pathIds(op: Operation, fx: Fixtures): { own: string; other?: str
     esims: 'esim',
     notifications: 'notification',
     alerts: 'alert',
+    webhooks: 'webhook',
+    'webhook-deliveries': 'webhookDelivery',
     users: 'user',
   };
   const m = /\/([a-z-]+)\/\{id\}/.exec(op.path);
