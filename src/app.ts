@@ -23,6 +23,7 @@ import { authModule } from './modules/auth/index.js';
 import { esimsModule } from './modules/esims/index.js';
 import { notificationsModule } from './modules/notifications/index.js';
 import { packsModule } from './modules/packs/index.js';
+import { paymentsModule } from './modules/payments/index.js';
 import { plansModule } from './modules/plans/index.js';
 import { systemModule } from './modules/system/index.js';
 import { usageModule } from './modules/usage/index.js';
@@ -156,6 +157,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(authModule);
   await app.register(plansModule);
   await app.register(packsModule);
+  await app.register(paymentsModule);
   await app.register(usersModule);
   await app.register(esimsModule);
   await app.register(notificationsModule);
