@@ -270,3 +270,28 @@ forEachDialect(
     CHECKOUT_CANCEL_URL: 'https://kswifi.example/cancelled',
   }),
 );
+
+forEachDialect(
+  'payments: webhook rate limit',
+  ({ env }) => {
+    test('when Stripe sends more than a client may, then the webhook still answers, up to a budget of its own', async () => {
+      const { app } = env();
+      const codes: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const res = await deliver(
+          app,
+          standin,
+          standin.event('customer.created', { id: `cus_${i}`, object: 'customer' }),
+        );
+        codes.push(res.statusCode);
+      }
+      assert.deepEqual(codes, [200, 200, 200, 200, 200, 429]);
+      // the per-client limit is unchanged for the API itself
+      const api = [];
+      for (let i = 0; i < 3; i++)
+        api.push((await app.inject({ method: 'GET', url: '/api/v1/plans' })).statusCode);
+      assert.deepEqual(api, [200, 200, 429]);
+    });
+  },
+  stripeConfig(standin, { RATE_LIMIT_MAX: '2', WEBHOOK_RATE_LIMIT_MAX: '5' }),
+);
