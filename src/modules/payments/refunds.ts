@@ -44,7 +44,21 @@ export class RefundOutbox {
 
   /** Queues the order's full refund inside the caller's transaction (no-op if one is queued already). */
   async enqueue(tx: Tx, order: OrderRow, reason: string, now: number): Promise<void> {
-    if (!order.provider || !order.provider_payment_id || order.amount_cents === 0) return;
+    if (!order.provider || order.amount_cents === 0) return;
+    if (!order.provider_payment_id) {
+      // paid, but the provider never told us which payment: the money must go back by hand
+      await alertsRepo.raise(tx, {
+        kind: 'payment.refund_failed',
+        message:
+          `Order ${order.id} was refunded here, but its ${order.provider} payment is unknown, so ` +
+          `${formatAmount(order.amount_cents, order.currency)} must be refunded in the provider's dashboard.`,
+        refType: 'order',
+        refId: order.id,
+        dedupeKey: `payment.refund_unknown_payment:${order.id}`,
+        at: now,
+      });
+      return;
+    }
     await paymentsRepo.enqueueRefund(tx, {
       id: newId(now),
       orderId: order.id,

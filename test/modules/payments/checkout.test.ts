@@ -193,6 +193,22 @@ forEachDialect(
       assert.equal(res.json<{ code: string }>().code, 'PRICE_NOT_CHARGEABLE');
     });
 
+    test('when Stripe is on, then /openapi.json shows the webhook, the order routes and their named schemas', async () => {
+      const doc = (await env().app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+        paths: Record<string, unknown>;
+        components: { schemas: Record<string, unknown> };
+      }>();
+      for (const path of [
+        '/api/v1/payments/stripe/webhook',
+        '/api/v1/orders',
+        '/api/v1/orders/{id}',
+        '/api/v1/admin/orders',
+        '/api/v1/admin/orders/{id}/refund',
+      ])
+        assert.ok(doc.paths[path], path);
+      assert.ok(doc.components.schemas.Order && doc.components.schemas.Checkout);
+    });
+
     test('when the plan is free, then the pack is made at once (201), with no payment', async () => {
       const { app } = env();
       const user = await registerUser(app);
