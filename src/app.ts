@@ -24,6 +24,7 @@ import { esimsModule } from './modules/esims/index.js';
 import { eventsModule } from './modules/events/index.js';
 import { notificationsModule } from './modules/notifications/index.js';
 import { packsModule } from './modules/packs/index.js';
+import { paymentsModule } from './modules/payments/index.js';
 import { plansModule } from './modules/plans/index.js';
 import { systemModule } from './modules/system/index.js';
 import { usageModule } from './modules/usage/index.js';
@@ -160,6 +161,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(authModule);
   await app.register(plansModule);
   await app.register(packsModule);
+  await app.register(paymentsModule);
   await app.register(usersModule);
   await app.register(esimsModule);
   await app.register(notificationsModule);

@@ -102,12 +102,26 @@ export async function createFixtures(app: FastifyInstance, db: Db): Promise<Fixt
     apiKeyRevoke: (await key('fuzz revoke')).id,
   };
   const apiKey = (await key('fuzz feed')).key;
+  // orders (payments): the order of a pack, found through the owner's order list
+  const orderOf = async (s: Session, packId: string) => {
+    const list = await ok<{ items: { id: string; pack_id: string | null }[] }>(app, {
+      method: 'GET',
+      url: '/api/v1/orders?limit=200',
+      headers: s.headers,
+    });
+    const found = list.items.find((o) => o.pack_id === packId);
+    if (!found) throw new Error('fixture order missing');
+    return found.id;
+  };
+  ids.order = await orderOf(user, ids.pack!);
+  ids.orderRefund = await orderOf(user, await pack(user, planId));
 
   const otherEsim = await esim(other);
   const otherIds: Record<string, string> = {
     esim: otherEsim.id,
     pack: await pack(other, planId, otherEsim.id),
   };
+  otherIds.order = await orderOf(other, otherIds.pack!);
   for (const [s, into] of [
     [user, ids],
     [other, otherIds],
@@ -194,6 +208,7 @@ export function pathIds(op: Operation, fx: Fixtures): { own: string; other?: str
     'DELETE /api/v1/admin/users/{id}': 'userDelete',
     'DELETE /api/v1/admin/webhooks/{id}': 'webhookDelete',
     'PATCH /api/v1/admin/webhooks/{id}': 'webhookPatch',
+    'POST /api/v1/admin/orders/{id}/refund': 'orderRefund',
   };
   const byResource: Record<string, string> = {
     plans: 'plan',
@@ -204,6 +219,7 @@ export function pathIds(op: Operation, fx: Fixtures): { own: string; other?: str
     webhooks: 'webhook',
     'webhook-deliveries': 'webhookDelivery',
     users: 'user',
+    orders: 'order',
   };
   const m = /\/([a-z-]+)\/\{id\}/.exec(op.path);
   const name = special[op.key] ?? (m?.[1] ? byResource[m[1]] : undefined);
