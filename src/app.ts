@@ -22,6 +22,7 @@ import { apiKeysModule } from './modules/api-keys/index.js';
 import { authModule } from './modules/auth/index.js';
 import { esimsModule } from './modules/esims/index.js';
 import { eventsModule } from './modules/events/index.js';
+import { mailModule } from './modules/mail/index.js';
 import { notificationsModule } from './modules/notifications/index.js';
 import { packsModule } from './modules/packs/index.js';
 import { paymentsModule } from './modules/payments/index.js';
@@ -158,6 +159,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(activityModule);
   await app.register(alertsModule);
   await app.register(eventsModule);
+  await app.register(mailModule);
   await app.register(authModule);
   await app.register(plansModule);
   await app.register(packsModule);
