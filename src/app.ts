@@ -25,10 +25,12 @@ import { eventsModule } from './modules/events/index.js';
 import { mailModule } from './modules/mail/index.js';
 import { notificationsModule } from './modules/notifications/index.js';
 import { packsModule } from './modules/packs/index.js';
+import { paymentsModule } from './modules/payments/index.js';
 import { plansModule } from './modules/plans/index.js';
 import { systemModule } from './modules/system/index.js';
 import { usageModule } from './modules/usage/index.js';
 import { usersModule } from './modules/users/index.js';
+import { webhooksModule } from './modules/webhooks/index.js';
 import { authPlugin } from './plugins/auth.js';
 import { docsPlugin } from './plugins/docs.js';
 import { errorsPlugin, frameworkErrorHandler } from './plugins/errors.js';
@@ -161,11 +163,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(authModule);
   await app.register(plansModule);
   await app.register(packsModule);
+  await app.register(paymentsModule);
   await app.register(usersModule);
   await app.register(esimsModule);
   await app.register(notificationsModule);
   await app.register(apiKeysModule);
   await app.register(usageModule);
+  await app.register(webhooksModule);
   await app.register(systemModule);
   // last: its fallback route answers only what no route above claims
   await app.register(webPlugin, { dir: config.WEB_DIR });

@@ -25,6 +25,9 @@ import type { UsersService } from './modules/users/service.js';
 import type { UsageEngine } from './modules/usage/engine.js';
 import type { UsageFeed } from './modules/usage/feed/consumer.js';
 import type { UsageService } from './modules/usage/service.js';
+import type { WebhookDeliveriesService } from './modules/webhooks/deliveries.service.js';
+import type { WebhooksService } from './modules/webhooks/service.js';
+import type { WebhookWorker } from './modules/webhooks/worker.js';
 
 export interface Services {
   activity: ActivityService;
@@ -47,6 +50,10 @@ export interface Services {
   usageEngine: UsageEngine;
   /** Only when USAGE_FEED_NATS_URL is set. */
   usageFeed?: UsageFeed;
+  webhooks: WebhooksService;
+  webhookDeliveries: WebhookDeliveriesService;
+  /** Unless webhooks are off (production without WEBHOOK_SECRET_KEY). */
+  webhookWorker?: WebhookWorker;
   stats: StatsService;
   system: SystemService;
 }

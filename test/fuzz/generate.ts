@@ -159,6 +159,15 @@ function baselineBody(op: Operation, fx: Fixtures): unknown {
       return { csv: 'ICCID,IMSI,PROFILE_TYPE\n8988300000000000018,001010000000001,FUZZ\n' };
     case 'PUT /api/v1/admin/esim-profiles/low-water':
       return { profile_type: 'FUZZ', low_water: 1 };
+    case 'POST /api/v1/admin/webhooks':
+      return { url: 'https://93.184.216.34/kswifi-fuzz', event_types: ['pack.expiring'] };
+    case 'PATCH /api/v1/admin/webhooks/{id}':
+      return { description: 'fuzz renamed' };
+    case 'POST /api/v1/admin/webhooks/{id}/replay':
+      return {
+        since: new Date(Date.now() - 3600_000).toISOString(),
+        until: new Date(Date.now() + 60_000).toISOString(),
+      };
     default:
       return sample(op.body!.schema, fx);
   }
