@@ -67,9 +67,11 @@ export class Provisioner {
     const type = r.profile_type ?? undefined;
     let iccid: string;
     try {
-      ({ iccid } = await this.client.downloadOrder(
-        r.iccid ? { iccid: r.iccid, profileType: type } : { profileType: type, eid: r.eid ?? undefined },
-      ));
+      ({ iccid } = await this.client.downloadOrder({
+        ...(r.iccid ? { iccid: r.iccid } : {}),
+        profileType: type,
+        ...(r.eid ? { eid: r.eid } : {}),
+      }));
     } catch (err) {
       // our own stock ICCID already reserved: an earlier DownloadOrder whose answer was lost got through
       if (!(r.iccid && err instanceof Es2Failure && es2Key(err) === '8.2.1/3.3')) throw err;
