@@ -121,6 +121,25 @@ forEachDialect(
       assert.equal(await simState(stuck.iccid), 'Released');
     });
 
+    test('when an order stays stuck past the reconciler attempts, then it is cancelled at the SM-DP+ and deleted', async () => {
+      const { app, clock } = env();
+      const fast = await env().newApp({ SMDP_RETRIES: '0' });
+      await fault({ fn: 'confirmOrder', kind: 'http500' });
+      const { user } = await createAs(fast);
+      const stuck = await rowOf(app, user.id);
+      assert.equal(await simState(stuck.iccid ?? ''), 'Allocated');
+      await app.ctx.db
+        .updateTable('esims')
+        .set({ provision_attempts: 10 })
+        .where('id', '=', stuck.id)
+        .execute();
+      clock.advance(61_000);
+      await app.services.esims.es2plus?.provisioner.reconcile();
+      const gone = await rowOf(app, user.id);
+      assert.deepEqual([gone.status, gone.smdp_status], ['deleted', 'given up by the reconciler']);
+      assert.equal(await simState(stuck.iccid ?? ''), 'Available');
+    });
+
     test('with stock: orders by ICCID, raises the low-water alert, and a lost DownloadOrder answer is reconciled', async () => {
       const { clock } = env();
       const app = await env().newApp({
