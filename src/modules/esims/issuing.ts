@@ -58,6 +58,8 @@ export class EsimIssuer {
     for (let attempt = 1; ; attempt++) {
       try {
         const issued = await transaction(this.db, (tx) => this.issueIn(tx, userId, input, key, hash, meta));
+        // a repeat is answered after its read's transaction ended (completing an order calls the SM-DP+)
+        if ('prior' in issued) return await this.replay(issued.prior, hash);
         const es2 = this.opts.es2;
         if (!es2 || issued.esim.status !== 'provisioning') return issued;
         const esim = await es2.provisioner.complete(issued.esim, issued.confirmationCode);
@@ -98,10 +100,10 @@ export class EsimIssuer {
     key: string | undefined,
     hash: string | null,
     meta: RequestMeta,
-  ): Promise<Issued> {
+  ): Promise<Issued | { prior: EsimRow }> {
     if (key !== undefined) {
       const prior = await esimsRepo.findByKey(tx, userId, key);
-      if (prior) return this.replay(prior, hash);
+      if (prior) return { prior };
     }
     // the owner's row is locked until the transaction ends, so concurrent issues for one user count and
     // insert one after another (on SQLite the transaction's write lock serialises them already)

@@ -121,6 +121,26 @@ forEachDialect(
       assert.equal(await simState(stuck.iccid), 'Released');
     });
 
+    test('when a creation failed for want of an answer, then a retry with the same Idempotency-Key completes it', async () => {
+      const app = await env().newApp({ SMDP_RETRIES: '0' });
+      const user = await registerUser(app);
+      const post = () =>
+        app.inject({
+          method: 'POST',
+          url: '/api/v1/esims',
+          headers: { ...user.headers, 'idempotency-key': 'retry-me' },
+          payload: {},
+        });
+      await fault({ fn: 'confirmOrder', kind: 'http500' });
+      assert.equal((await post()).statusCode, 502);
+      const again = await post();
+      assert.equal(again.statusCode, 201, again.body);
+      assert.equal(again.headers['idempotent-replayed'], 'true');
+      const esim = again.json<EsimView>();
+      assert.equal(esim.status, 'released');
+      assert.equal(await simState(esim.iccid ?? ''), 'Released');
+    });
+
     test('when an order stays stuck past the reconciler attempts, then it is cancelled at the SM-DP+ and deleted', async () => {
       const { app, clock } = env();
       const fast = await env().newApp({ SMDP_RETRIES: '0' });
