@@ -8,6 +8,8 @@ import type { Updateable } from 'kysely';
 import { newId } from '../../lib/ids.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
 import type { EsimActor } from './lifecycle.js';
+import { eventsRepo } from '../events/repository.js';
+import { esimEvent } from '../events/types.js';
 import { esimsRepo } from './repository.js';
 
 export const SYSTEM_META: RequestMeta = { ip: null, userAgent: null };
@@ -41,6 +43,8 @@ export async function recordEsimChange(
     created_at: now,
     ...(callback ? { notification_point: callback.point, point_status: callback.status } : {}),
   });
+  // the outbox: esim.created, or esim.status_changed when the status really moved
+  if (from !== esim.status) await eventsRepo.emit(tx, esimEvent(esim, from, now));
   await activity.record(tx, {
     action,
     userId: esim.user_id,
