@@ -82,8 +82,8 @@ forEachDialect(
     }
 
     test('when every attempt times out, then it is retried with backoff and answers 504', async () => {
-      const app = await env().newApp({ SMDP_TIMEOUT_MS: '300', SMDP_RETRIES: '2' });
-      await fault({ fn: 'downloadOrder', kind: 'delay', delayMs: 700, times: 3 });
+      const app = await env().newApp({ SMDP_TIMEOUT_MS: '800', SMDP_RETRIES: '2' });
+      await fault({ fn: 'downloadOrder', kind: 'delay', delayMs: 1500, times: 3 });
       const before = await calls('downloadOrder');
       const { res, user } = await createAs(app);
       assert.equal(res.statusCode, 504);
@@ -164,7 +164,7 @@ forEachDialect(
       const { clock } = env();
       const app = await env().newApp({
         SMDP_PROFILE_TYPE: 'STOCK',
-        SMDP_TIMEOUT_MS: '300',
+        SMDP_TIMEOUT_MS: '1500',
         SMDP_RETRIES: '0',
       });
       const admin = await adminSession(app);
@@ -224,7 +224,7 @@ forEachDialect(
       );
 
       // the answer to DownloadOrder is lost (the SM-DP+ reserved the profile all the same)
-      await fault({ fn: 'downloadOrder', kind: 'delay', delayMs: 600 });
+      await fault({ fn: 'downloadOrder', kind: 'delay', delayMs: 2500 });
       const lost = await createAs(app);
       assert.equal(lost.res.statusCode, 504);
       const row = await rowOf(app, lost.user.id);
@@ -232,7 +232,7 @@ forEachDialect(
         [row.status, row.iccid, row.smdp_ordered_at],
         ['provisioning', lines[2]?.split(',')[0], null],
       );
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 1500));
       assert.equal(await simState(row.iccid ?? ''), 'Allocated');
       clock.advance(61_000);
       await app.services.esims.es2plus?.provisioner.reconcile();
