@@ -5256,6 +5256,8 @@ export interface operations {
         'application/json': {
           /** @description a name the owner gives the eSIM (1 to 64 characters) */
           label?: string;
+          /** @description the device the profile is for, when known (SMDP_MODE=es2plus: sent to the SM-DP+) */
+          eid?: string;
         } | null;
       };
     };
