@@ -35,6 +35,7 @@ import { errorsPlugin, frameworkErrorHandler } from './plugins/errors.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { securityHeadersPlugin } from './plugins/security-headers.js';
+import { webPlugin } from './plugins/web.js';
 import type { Services } from './services.js';
 import { SessionCache, SessionEvents, createSessionBus } from './sessions/index.js';
 import type { UserRow } from './db/types.js';
@@ -166,5 +167,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(usageModule);
   await app.register(webhooksModule);
   await app.register(systemModule);
+  // last: its fallback route answers only what no route above claims
+  await app.register(webPlugin, { dir: config.WEB_DIR });
   return app as unknown as FastifyInstance;
 }

@@ -7,7 +7,7 @@
  * - bytes and money are BIGINT (pg's int8 parser turns them into safe JS numbers, see db/index.ts);
  * - flags are INTEGER 0/1 and JSON is TEXT, because SQLite has neither a boolean nor a JSON type.
  */
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type Role = 'user' | 'admin';
 export type UserStatus = 'active' | 'suspended' | 'deleted';
@@ -59,13 +59,21 @@ export interface ActivityTable {
   created_at: number;
 }
 
-export type EsimStatus = 'released' | 'downloaded' | 'installed' | 'enabled' | 'disabled' | 'deleted';
+export type EsimStatus =
+  | 'provisioning' // SMDP_MODE=es2plus: written before the SM-DP+ is asked, until ConfirmOrder answers
+  | 'error' // the SM-DP+ reported a failed download or installation (smdp_status keeps its code)
+  | 'released'
+  | 'downloaded'
+  | 'installed'
+  | 'enabled'
+  | 'disabled'
+  | 'deleted';
 
 export interface EsimsTable {
   id: string;
   user_id: string;
   label: string | null;
-  iccid: string;
+  iccid: string | null; // null only while provisioning, before the SM-DP+ named the profile
   eid: string | null;
   status: EsimStatus;
   smdp_address: string;
@@ -74,6 +82,12 @@ export interface EsimsTable {
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
+  profile_type: string | null; // es2plus: what was ordered
+  smdp_ordered_at: number | null; // es2plus: when DownloadOrder answered with the ICCID
+  smdp_status: string | null; // es2plus: the SM-DP+ status behind `error` (e.g. `point 3 Failed 8.8.5/6.4`)
+  idempotency_key: string | null; // unique per user: POST /esims with Idempotency-Key
+  request_hash: string | null;
+  provision_attempts: Generated<number>; // the reconciler's tries of a provisioning row
 }
 
 export interface EsimEventsTable {
@@ -81,9 +95,31 @@ export interface EsimEventsTable {
   esim_id: string;
   from_status: EsimStatus | null;
   to_status: EsimStatus;
-  actor_type: 'user' | 'admin' | 'api_key' | 'system';
+  actor_type: 'user' | 'admin' | 'api_key' | 'system' | 'smdp';
   actor_id: string | null;
   created_at: number;
+  notification_point?: number | null; // an SM-DP+ callback's raw notificationPointId
+  point_status?: string | null; // and its status (`Executed-Success`, `Failed 8.2.7/6.4`)
+}
+
+export type ProfileStockState = 'available' | 'allocated' | 'unavailable';
+
+/** The operator's own profile stock, imported from the SM-DP+ vendor's CSV (esims module). */
+export interface EsimProfilesTable {
+  id: string;
+  iccid: string;
+  imsi: string;
+  profile_type: string;
+  state: ProfileStockState;
+  esim_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EsimStockLevelsTable {
+  profile_type: string;
+  low_water: number;
+  updated_at: number;
 }
 
 export interface PlansTable {
@@ -101,7 +137,7 @@ export interface PlansTable {
   updated_at: number;
 }
 
-export type OrderStatus = 'pending_payment' | 'paid' | 'failed' | 'refunded';
+export type OrderStatus = 'pending_payment' | 'paid' | 'failed' | 'refunded' | 'expired';
 
 export interface OrdersTable {
   id: string;
@@ -117,6 +153,49 @@ export interface OrdersTable {
   reason: string | null;
   created_at: number;
   updated_at: number;
+  // payments through a provider (migration 0015); null for orders paid at once and for grants
+  provider: string | null;
+  provider_checkout_id: string | null; // Stripe Checkout Session id (hosted checkout)
+  provider_payment_id: string | null; // Stripe PaymentIntent id; unique
+  /** The pack's terms, copied from the plan at checkout (the pack is made only when the money arrives). */
+  esim_id: string | null;
+  pack_name: string | null;
+  data_bytes: number | null;
+  validity_days: number | null;
+  disputed: Generated<number>; // 0/1 (default 0): the payment is disputed (a chargeback)
+  paid_at: number | null;
+  failure_reason: string | null;
+}
+
+/** A provider event already applied: its id is the primary key, so a redelivery applies once. */
+export interface PaymentEventsTable {
+  id: string;
+  provider: string;
+  type: string;
+  order_id: string | null;
+  outcome: string; // what it did: paid, failed, refunded, disputed, ignored, unknown_order ...
+  received_at: number;
+}
+
+export type RefundStatus = 'pending' | 'sent' | 'failed';
+
+/** A refund to send after its transaction committed; the row id is the provider's idempotency key. */
+export interface RefundOutboxTable {
+  id: string;
+  order_id: string; // unique: one refund per order
+  provider: string;
+  payment_id: string;
+  amount: number; // our minor units, the order's amount
+  currency: string;
+  reason: string;
+  status: RefundStatus;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  provider_refund_id: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
 }
 
 export type PackStatus = 'pending' | 'active' | 'depleted' | 'expired' | 'cancelled';
@@ -151,6 +230,25 @@ export interface UsageRecordsTable {
   overage_bytes: number;
   occurred_at: number;
   received_at: number;
+  late: Generated<number>; // 1: overage only because its packs had expired more than the late window before it came
+}
+
+/** Per user and UTC hour (epoch ms of the hour's start): all bytes of the records, their overage, their count. */
+export interface UsageUserHourlyTable {
+  user_id: string;
+  hour: number;
+  bytes: number;
+  overage_bytes: number;
+  records: number;
+}
+
+/** Per pack and UTC hour: the bytes the pack took and how many records it took them from. */
+export interface UsagePackHourlyTable {
+  pack_id: string;
+  hour: number;
+  user_id: string;
+  bytes: number;
+  records: number;
 }
 
 export interface UsageDebitsTable {
@@ -266,6 +364,8 @@ export interface Database {
   packs: PacksTable;
   usage_records: UsageRecordsTable;
   usage_debits: UsageDebitsTable;
+  usage_user_hourly: UsageUserHourlyTable;
+  usage_pack_hourly: UsagePackHourlyTable;
   notifications: NotificationsTable;
   api_keys: ApiKeysTable;
   admin_alerts: AdminAlertsTable;
@@ -273,6 +373,10 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  payment_events: PaymentEventsTable;
+  refund_outbox: RefundOutboxTable;
+  esim_profiles: EsimProfilesTable;
+  esim_stock_levels: EsimStockLevelsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -291,3 +395,4 @@ export type EventRow = Selectable<EventsTable>;
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
+export type RefundOutboxRow = Selectable<RefundOutboxTable>;

@@ -28,6 +28,8 @@ export interface Fixtures {
   tokenUser: Session;
   /** Its refresh token is what /auth/refresh and /auth/logout are fuzzed with. */
   refreshUser: Session;
+  /** Its refresh token is the session cookie /auth/browser/refresh and /auth/browser/logout get. */
+  browserUser: Session;
   apiKey: string;
   ids: Record<string, string>;
   otherIds: Record<string, string>;
@@ -55,6 +57,7 @@ export async function createFixtures(app: FastifyInstance, db: Db): Promise<Fixt
   const loginUser = await registerUser(app, uniqueEmail('login'));
   const tokenUser = await registerUser(app, uniqueEmail('token'));
   const refreshUser = await registerUser(app);
+  const browserUser = await registerUser(app);
   const post = <T>(s: Session, url: string, payload: object) =>
     ok<T>(app, { method: 'POST', url, headers: s.headers, payload });
 
@@ -143,6 +146,7 @@ export async function createFixtures(app: FastifyInstance, db: Db): Promise<Fixt
     loginUser,
     tokenUser,
     refreshUser,
+    browserUser,
     apiKey,
     ids,
     otherIds,

@@ -109,8 +109,12 @@ function baselineBody(op: Operation, fx: Fixtures): unknown {
   switch (op.key) {
     case 'POST /api/v1/auth/register':
       return { email: uniqueEmail('fz'), password: 'correct horse 1', full_name: 'Fuzz' };
+    case 'POST /api/v1/auth/browser/register':
+      return { email: uniqueEmail('fzb'), password: 'correct horse 1' };
     case 'POST /api/v1/auth/login':
       return { email: login.email, password: login.password };
+    case 'POST /api/v1/auth/browser/login':
+      return { email: fx.browserUser.email, password: fx.browserUser.password };
     case 'POST /api/v1/auth/token':
       return { username: fx.tokenUser.email, password: fx.tokenUser.password, grant_type: 'password' };
     case 'POST /api/v1/auth/refresh':
@@ -144,6 +148,10 @@ function baselineBody(op: Operation, fx: Fixtures): unknown {
       return { reason: 'fuzz' };
     case 'POST /api/v1/admin/users/{id}/packs':
       return { plan_id: fx.ids.plan, reason: 'fuzz grant' };
+    case 'POST /api/v1/admin/esim-profiles/import':
+      return { csv: 'ICCID,IMSI,PROFILE_TYPE\n8988300000000000018,001010000000001,FUZZ\n' };
+    case 'PUT /api/v1/admin/esim-profiles/low-water':
+      return { profile_type: 'FUZZ', low_water: 1 };
     case 'POST /api/v1/admin/webhooks':
       return { url: 'https://93.184.216.34/kswifi-fuzz', event_types: ['pack.expiring'] };
     case 'PATCH /api/v1/admin/webhooks/{id}':
@@ -164,7 +172,13 @@ export function baseline(op: Operation, fx: Fixtures): Req {
   const body: Body = op.body
     ? { kind: 'value', value: baselineBody(op, fx), contentType: op.body.contentTypes[0] ?? JSON_CT }
     : { kind: 'absent' };
-  return { path, query: [], headers: {}, body };
+  // required header parameters (the browser routes' X-CSRF) get a valid value, the session cookie its token
+  const headers: Req['headers'] = {};
+  for (const p of op.params.filter((x) => x.in === 'header' && x.required))
+    headers[p.name] = String(sample(p.schema, fx));
+  if (op.path.startsWith('/api/v1/auth/browser/'))
+    headers.cookie = `kswifi_refresh=${fx.browserUser.refresh}`;
+  return { path, query: [], headers, body };
 }
 
 export function credentialHeaders(op: Operation, fx: Fixtures): Record<string, string> {

@@ -1,14 +1,15 @@
 /** Sign-up, sign-in, tokens and sessions (refresh rotation, login throttling). */
 import { defineModule } from '../module.js';
 import { PasswordHasher } from './passwords.js';
+import { browserRoutes } from './browser.routes.js';
 import { authRoutes } from './routes.js';
-import { TokensSchema } from './schemas.js';
+import { AccessTokenSchema, TokensSchema } from './schemas.js';
 import { AuthService } from './service.js';
 
 export const authModule = defineModule({
   name: 'auth',
   after: ['activity'],
-  schemas: [TokensSchema],
+  schemas: [TokensSchema, AccessTokenSchema],
   services: (app) => {
     const { config, db, clock } = app.ctx;
     const passwords = new PasswordHasher(config.BCRYPT_ROUNDS);
@@ -28,5 +29,8 @@ export const authModule = defineModule({
       app.ctx.sessions.events,
     );
   },
-  routes: [{ prefix: '/auth', plugin: authRoutes }],
+  routes: [
+    { prefix: '/auth', plugin: authRoutes },
+    { prefix: '/auth/browser', plugin: browserRoutes },
+  ],
 });

@@ -62,6 +62,19 @@ interface Terms {
   currency: string;
 }
 
+/** The payment columns of an order paid at once (no provider) or granted. */
+const NO_PROVIDER = {
+  provider: null,
+  provider_checkout_id: null,
+  provider_payment_id: null,
+  esim_id: null,
+  pack_name: null,
+  data_bytes: null,
+  validity_days: null,
+  disputed: 0,
+  failure_reason: null,
+} as const;
+
 function orderAndPack(
   userId: string,
   esimId: string | null,
@@ -85,6 +98,8 @@ function orderAndPack(
     reason: null,
     created_at: now,
     updated_at: now,
+    ...NO_PROVIDER,
+    paid_at: now,
     ...extra,
   };
   const pack: PackRow = {

@@ -153,17 +153,22 @@ export const packsRepo = {
   },
 
   /**
-   * The packs of these eSIMs that can still take bytes (active or pending), locked FOR UPDATE in id
-   * order (PostgreSQL; SQLite's write lock covers them): one consistent order for every writer, so debits
+   * The packs of these eSIMs that can still take bytes (active or pending, and expired ones whose expiry
+   * is at or after `expiredSince`, for late records), locked FOR UPDATE in id order (PostgreSQL; SQLite's write lock covers them): one consistent order for every writer, so debits
    * of one pack serialise and two ingesting transactions never wait on each other in a cycle.
    */
-  async lockOpen(db: Executor, esimIds: string[]): Promise<PackState[]> {
+  async lockOpen(db: Executor, esimIds: string[], expiredSince: number): Promise<PackState[]> {
     if (esimIds.length === 0) return [];
     return db
       .selectFrom('packs')
       .select(PACK_FIELDS)
       .where('esim_id', 'in', esimIds)
-      .where('status', 'in', OPEN_PACK_STATUSES)
+      .where((eb) =>
+        eb.or([
+          eb('status', 'in', OPEN_PACK_STATUSES),
+          eb.and([eb('status', '=', 'expired'), eb('expires_at', '>=', expiredSince)]),
+        ]),
+      )
       .orderBy('id')
       .forUpdate()
       .execute();

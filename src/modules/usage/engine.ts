@@ -26,10 +26,11 @@ import { esimsRepo } from '../esims/repository.js';
 import { eventsRepo } from '../events/repository.js';
 import { packEvent, type NewEvent } from '../events/types.js';
 import { packsRepo } from '../packs/repository.js';
-import { planDebit, type PackDebit } from './debit.js';
+import { DEFAULT_LATE_WINDOW_MS, planDebit, type PackDebit } from './debit.js';
 import { GroupCommit } from './group-commit.js';
 import { PackLedger } from './ledger.js';
 import { usageRepo, type NewDebit, type NewUsageRecord } from './repository.js';
+import { RollupDeltas, rollupsRepo } from './rollups.repository.js';
 import type { RejectCode } from './schemas.js';
 
 /** What ingestion needs of an eSIM: its owner and whether it is deleted. */
@@ -72,6 +73,11 @@ export interface EngineOptions {
   coalesceUpTo?: number;
   /** Records per transaction without group commit. */
   pgChunk?: number;
+  /**
+   * How long after a pack's expiry a record of usage that happened while it was valid still debits it
+   * (USAGE_LATE_WINDOW_H); older ones go to overage, flagged late.
+   */
+  lateWindowMs?: number;
   /** Records per group-commit transaction at most. */
   sqliteGroup?: number;
   /** How far ahead of the clock an occurred_at may be (clock skew of the feed). */
@@ -157,11 +163,13 @@ interface Writes {
   records: NewUsageRecord[];
   debits: NewDebit[];
   events: NewEvent[];
+  rollups: RollupDeltas;
 }
 
 export class UsageEngine {
   private readonly pgChunk: number;
   private readonly toleranceMs: number;
+  private readonly lateWindowMs: number;
   private readonly group: GroupCommit<Job, JobOutcome> | undefined;
   /** Jobs of at most this many records go through `group` (all of them with group commit). */
   private readonly groupUpTo: number;
@@ -173,6 +181,7 @@ export class UsageEngine {
   ) {
     this.pgChunk = opts.pgChunk ?? 100;
     this.toleranceMs = opts.futureToleranceMs ?? 5 * 60_000;
+    this.lateWindowMs = opts.lateWindowMs ?? DEFAULT_LATE_WINDOW_MS;
     const coalesce = opts.groupCommit ? 0 : (opts.coalesceUpTo ?? 10);
     this.groupUpTo = opts.groupCommit ? Number.POSITIVE_INFINITY : coalesce;
     this.group =
@@ -184,14 +193,20 @@ export class UsageEngine {
         : undefined;
   }
 
-  async ingest(records: UsageInput[]): Promise<IngestOutcome> {
+  /**
+   * Screens, debits and stores `records`. `chunk` overrides the records per transaction of the
+   * no-group-commit path: the feed, whose batches are large and whose acks wait for the commit anyway,
+   * writes a whole batch in one transaction (one commit instead of ten).
+   */
+  async ingest(records: UsageInput[], opts: { chunk?: number } = {}): Promise<IngestOutcome> {
+    const chunk = opts.chunk ?? this.pgChunk;
     const { job, rejected } = screen(records, this.clock.now(), this.toleranceMs);
     const outcomes: JobOutcome[] = [];
     if (this.group && job.candidates.length <= this.groupUpTo) {
       if (job.candidates.length) outcomes.push(await this.group.submit(job, job.candidates.length));
     } else {
-      for (let i = 0; i < job.candidates.length; i += this.pgChunk) {
-        const part = { now: job.now, candidates: job.candidates.slice(i, i + this.pgChunk) };
+      for (let i = 0; i < job.candidates.length; i += chunk) {
+        const part = { now: job.now, candidates: job.candidates.slice(i, i + chunk) };
         outcomes.push(...(await this.inTransaction([part])));
       }
     }
@@ -215,11 +230,16 @@ export class UsageEngine {
     const esimRows = await esimsRepo.findByIccids(tx, [...new Set(all.map((c) => c.iccid))]);
     const esims = new Map(esimRows.map((e) => [e.iccid, e]));
     const open = esimRows.filter((e) => e.status !== 'deleted').map((e) => e.id);
-    const ledger = new PackLedger(await packsRepo.lockOpen(tx, open.sort()));
+    // open packs, and the expired ones that covered the oldest record's moment: the rules debit those
+    // within the late window and flag the overage late beyond it
+    const now = jobs[0]?.now ?? this.clock.now();
+    const oldest = all.reduce((m, c) => Math.min(m, c.occurredAt), now);
+    const expiredSince = Math.min(now - this.lateWindowMs, oldest);
+    const ledger = new PackLedger(await packsRepo.lockOpen(tx, open.sort(), expiredSince));
     const known = all.filter((c) => esims.has(c.iccid)).map((c) => c.event_id);
     const seen = await usageRepo.existingEventIds(tx, known);
 
-    const writes: Writes = { records: [], debits: [], events: [] };
+    const writes: Writes = { records: [], debits: [], events: [], rollups: new RollupDeltas() };
     const outcomes = jobs.map((job) => this.planJob(job, esims, seen, ledger, writes));
 
     const byEventId = (a: NewUsageRecord, b: NewUsageRecord) => (a.event_id < b.event_id ? -1 : 1);
@@ -227,6 +247,7 @@ export class UsageEngine {
     if (inserted !== writes.records.length)
       throw new EventTakenConcurrently('an event_id was ingested meanwhile');
     await usageRepo.insertDebits(tx, writes.debits);
+    await rollupsRepo.add(tx, writes.rollups);
     await packsRepo.applyDebits(tx, [...ledger.changes.values()], jobs[0]?.now ?? this.clock.now());
     await eventsRepo.emit(tx, writes.events);
     return outcomes;
@@ -263,7 +284,7 @@ export class UsageEngine {
     ledger: PackLedger,
     writes: Writes,
   ): RecordResult {
-    const plan = planDebit(ledger.packsOf(esim.id), c.bytes, c.occurredAt, now);
+    const plan = planDebit(ledger.packsOf(esim.id), c.bytes, c.occurredAt, now, this.lateWindowMs);
     const usageId = newId();
     writes.records.push({
       id: usageId,
@@ -275,9 +296,12 @@ export class UsageEngine {
       overage_bytes: plan.overage,
       occurred_at: c.occurredAt,
       received_at: now,
+      late: plan.late ? 1 : 0,
     });
+    writes.rollups.record(esim.user_id, c.occurredAt, c.bytes, plan.overage);
     for (const d of plan.debits) {
       ledger.update(esim.id, d.after);
+      writes.rollups.debit(d.packId, esim.user_id, c.occurredAt, d.bytes);
       writes.debits.push({
         id: newId(),
         usage_id: usageId,
