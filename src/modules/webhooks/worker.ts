@@ -48,8 +48,9 @@ export class WebhookWorker {
   private readonly done: AttemptOutcome[] = [];
   private flushing: Promise<void> | undefined;
   private readonly idle = new Set<() => void>();
-  /** Deliveries sent by this worker (for tests and the bench). */
+  /** Deliveries this worker sent with a 2xx answer, and attempts that failed (metrics, tests, bench). */
   sent = 0;
+  failedAttempts = 0;
 
   constructor(private readonly o: WorkerOptions) {}
 
@@ -164,6 +165,7 @@ export class WebhookWorker {
       const headers = this.o.signer.headers(endpoint, event.id, body, startedAt);
       result = await this.o.sender.send(endpoint.url, headers, body);
       if (result.ok) this.sent++;
+      else this.failedAttempts++;
     }
     const now = this.o.clock.now();
     const next = result.ok

@@ -70,6 +70,9 @@ forEachDialect(
           .where('id', '=', endpoint.id)
           .executeTakeFirstOrThrow();
         assert.ok(!row.secret_sealed.includes(endpoint.secret.slice(6)));
+        const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+        assert.match(metrics, /webhook_deliveries\{status="succeeded"\} [1-9]/);
+        assert.match(metrics, /webhook_attempts_total\{outcome="success"\} [1-9]/);
         await disableEndpoint(app, admin, endpoint.id);
       } finally {
         await receiver.close();
