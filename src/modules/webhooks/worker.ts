@@ -65,12 +65,24 @@ export class WebhookWorker {
     this.wake();
   }
 
-  /** Stops claiming, waits for the sends in flight and their records. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming and waits for the sends in flight and their records; sends still waiting on a slow
+   * receiver after `graceMs` are cut off (recorded as failed attempts, so retried later with the same
+   * webhook-id), so a shutdown never waits out a 10 s timeout.
+   */
+  async stop(graceMs = 2000): Promise<void> {
     this.stopped = true;
     outboxSignal.off('committed', this.onSignal);
     clearInterval(this.timer);
-    while (this.inFlight > 0 || this.flushing || this.filling) await this.quiet();
+    const deadline = Date.now() + graceMs;
+    let cut = false;
+    while (this.inFlight > 0 || this.flushing || this.filling) {
+      if (!cut && this.inFlight > 0 && Date.now() >= deadline) {
+        cut = true;
+        await this.o.sender.abort();
+      }
+      await this.quiet();
+    }
   }
 
   /** Claims and sends what is due now (also called by tests, which move the clock instead of waiting). */

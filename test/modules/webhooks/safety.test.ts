@@ -66,6 +66,30 @@ forEachDialect(
       }
     });
 
+    test('stopping does not wait out a hanging receiver: its send is cut off and retried later', async () => {
+      const { app, newApp } = env();
+      const slow = await newApp({ WEBHOOK_TIMEOUT_MS: '10000', WEBHOOK_LEASE_S: '30' });
+      const admin = await adminSession(app);
+      const receiver = await startReceiver();
+      receiver.answer = () => 'hang';
+      const worker = slow.services.webhookWorker!;
+      try {
+        const endpoint = await createEndpoint(app, admin, receiver.url, ['pack.purchased']);
+        worker.start();
+        await emitEvents(app, 1, 'pack.purchased');
+        await receiver.waitFor(1);
+        await worker.stop(200);
+        const [delivery] = await deliveriesOf(app, admin, endpoint.id);
+        assert.equal(delivery!.status, 'pending', 'retried later');
+        assert.equal(delivery!.attempts, 1);
+        assert.match(delivery!.last_error ?? '', /destroyed/i);
+        await disableEndpoint(app, admin, endpoint.id);
+      } finally {
+        await worker.stop();
+        await receiver.close();
+      }
+    });
+
     test('SSRF: private, loopback, link-local and metadata addresses are refused on creation', async () => {
       const { newApp } = env();
       const strict = await newApp({ WEBHOOK_ALLOW_PRIVATE: 'false' });
