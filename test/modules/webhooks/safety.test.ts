@@ -12,7 +12,7 @@ const OVERRIDES = {
   WEBHOOK_WORKER: 'false',
   WEBHOOK_ALLOW_PRIVATE: 'true',
   WEBHOOK_POLL_MS: '20',
-  WEBHOOK_TIMEOUT_MS: '1000',
+  WEBHOOK_TIMEOUT_MS: '3000',
   WEBHOOK_LEASE_S: '5',
 };
 
@@ -49,7 +49,7 @@ forEachDialect(
           assert.equal(r.id, event!.id);
           wh.verify(r.body, r.headers);
         }
-        await new Promise((r) => setTimeout(r, 1500)); // A's request times out; its claim was lost
+        await new Promise((r) => setTimeout(r, 3500)); // A's request times out; its claim was lost
         const [delivery] = await deliveriesOf(app, admin, endpoint.id);
         assert.equal(delivery!.status, 'succeeded');
         assert.equal(delivery!.attempts, 2);
