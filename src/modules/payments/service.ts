@@ -130,7 +130,9 @@ export class PaymentsService {
   /** Stores the provider's ids on the order (once); the order as it now stands. */
   private async attach(order: OrderRow, created: CheckoutCreated): Promise<OrderRow> {
     return transaction(this.db, async (tx) => {
-      const current = (await ordersRepo.lock(tx, order.id)) ?? order;
+      const current = await ordersRepo.lock(tx, order.id);
+      // a concurrent request with the same key saw the provider fail and removed the order: retry
+      if (!current) throw problemOf(new ProviderError('unavailable', 'checkout removed concurrently'));
       const patch = {
         ...(current.provider_payment_id === null && created.paymentId
           ? { provider_payment_id: created.paymentId }
