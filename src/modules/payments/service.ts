@@ -57,6 +57,7 @@ export class PaymentsService {
     private readonly packs: PacksService,
     readonly refunds: RefundOutbox,
     readonly provider: PaymentProvider | undefined,
+    private readonly onWebhook: (outcome: WebhookOutcome) => void = () => undefined,
   ) {
     this.webhooks = provider ? new WebhookProcessor(db, clock, activity, provider.name) : undefined;
   }
@@ -223,6 +224,8 @@ export class PaymentsService {
         { field: 'headers.stripe-signature', message: 'missing, forged or older than 5 minutes' },
       ]);
     }
-    return this.webhooks.apply(event);
+    const outcome = await this.webhooks.apply(event);
+    this.onWebhook(outcome);
+    return outcome;
   }
 }
