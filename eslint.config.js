@@ -12,4 +12,16 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // the web app runs in the browser: secrets stay in memory (the access token) or an HttpOnly cookie
+    files: ['web/src/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        { name: 'localStorage', message: 'Nothing secret in web storage: keep it in memory.' },
+        { name: 'sessionStorage', message: 'Nothing secret in web storage: keep it in memory.' },
+      ],
+      'no-console': 'error',
+    },
+  },
 );

@@ -21,6 +21,8 @@ import { alertsModule } from './modules/alerts/index.js';
 import { apiKeysModule } from './modules/api-keys/index.js';
 import { authModule } from './modules/auth/index.js';
 import { esimsModule } from './modules/esims/index.js';
+import { eventsModule } from './modules/events/index.js';
+import { mailModule } from './modules/mail/index.js';
 import { notificationsModule } from './modules/notifications/index.js';
 import { packsModule } from './modules/packs/index.js';
 import { paymentsModule } from './modules/payments/index.js';
@@ -28,12 +30,14 @@ import { plansModule } from './modules/plans/index.js';
 import { systemModule } from './modules/system/index.js';
 import { usageModule } from './modules/usage/index.js';
 import { usersModule } from './modules/users/index.js';
+import { webhooksModule } from './modules/webhooks/index.js';
 import { authPlugin } from './plugins/auth.js';
 import { docsPlugin } from './plugins/docs.js';
 import { errorsPlugin, frameworkErrorHandler } from './plugins/errors.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { securityHeadersPlugin } from './plugins/security-headers.js';
+import { webPlugin } from './plugins/web.js';
 import type { Services } from './services.js';
 import { SessionCache, SessionEvents, createSessionBus } from './sessions/index.js';
 import type { UserRow } from './db/types.js';
@@ -154,6 +158,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate('services', {} as Services);
   await app.register(activityModule);
   await app.register(alertsModule);
+  await app.register(eventsModule);
+  await app.register(mailModule);
   await app.register(authModule);
   await app.register(plansModule);
   await app.register(packsModule);
@@ -163,6 +169,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(notificationsModule);
   await app.register(apiKeysModule);
   await app.register(usageModule);
+  await app.register(webhooksModule);
   await app.register(systemModule);
+  // last: its fallback route answers only what no route above claims
+  await app.register(webPlugin, { dir: config.WEB_DIR });
   return app as unknown as FastifyInstance;
 }

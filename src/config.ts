@@ -2,7 +2,8 @@
  * Configuration: one TypeBox schema validated by env-schema at start. A bad value stops the process with a
  * single line naming the variable (ConfigError). `.env` is read when present; the real environment wins.
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import envSchema from 'env-schema';
 import { Type, type Static } from 'typebox';
 
@@ -62,6 +63,30 @@ export const ConfigSchema = Type.Object({
   }),
   USAGE_FEED_BATCH: Int(1000, 1, 10000),
   USAGE_FEED_NAK_DELAY_MS: Int(2000, 0, 600000),
+  // how long after a pack's expiry a record of usage from while it was valid still debits it
+  USAGE_LATE_WINDOW_H: Int(72, 0, 720),
+  // real eSIM provisioning over GSMA ES2+ (SMDP_MODE=es2plus); `local` issues eSIMs in our own database
+  SMDP_MODE: Type.Enum(['local', 'es2plus'], { default: 'local' }),
+  SMDP_ES2_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$', maxLength: 2000 })),
+  SMDP_REQUESTER_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  SMDP_PROFILE_TYPE: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  SMDP_CLIENT_CERT: Type.Optional(Type.String({ minLength: 1 })),
+  SMDP_CLIENT_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  SMDP_CA: Type.Optional(Type.String({ minLength: 1 })),
+  SMDP_TIMEOUT_MS: Int(10000, 50, 120000),
+  SMDP_RETRIES: Int(2, 0, 10),
+  SMDP_BREAKER_FAILURES: Int(5, 1, 1000),
+  SMDP_BREAKER_COOLDOWN_S: Int(30, 1, 3600),
+  SMDP_RECONCILE_INTERVAL_S: Int(30, 0, 86400),
+  SMDP_RECONCILE_AFTER_S: Int(60, 1, 86400),
+  SMDP_STOCK_LOW_WATER: Int(10, 0, 1000000),
+  ES2_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  ES2_HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  ES2_TLS_CERT: Type.Optional(Type.String({ minLength: 1 })),
+  ES2_TLS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  ES2_POINT_ENABLED: Int(101, 0, 65535),
+  ES2_POINT_DISABLED: Int(102, 0, 65535),
+  ES2_POINT_DELETED: Int(5, 0, 65535),
   // payments (docs/payments.md): `none` = a purchase is paid at once (no provider); `stripe` needs the keys
   PAYMENT_PROVIDER: Type.Enum(['none', 'stripe'], { default: 'none' }),
   STRIPE_SECRET_KEY: Type.Optional(Type.String({ pattern: '^(sk|rk)_[A-Za-z0-9_]+$', maxLength: 500 })),
@@ -77,6 +102,44 @@ export const ConfigSchema = Type.Object({
   WEBHOOK_RATE_LIMIT_MAX: Int(6000, 1, 10000000),
   /** How often the refund worker looks for refunds to send (0: only right after a cancellation). */
   REFUND_INTERVAL_S: Int(30, 0, 86400),
+  // the built web app (npm run build → dist/web), served at / and /admin when its index.html is there
+  WEB_DIR: Type.String({ default: 'dist/web', minLength: 1, maxLength: 1000 }),
+  // webhooks (modules/webhooks): the key that seals the endpoints' signing secrets at rest, 32 bytes as
+  // base64 or hex; outside production a fixed development key is used when it is not set
+  WEBHOOK_SECRET_KEY: Type.Optional(
+    Type.String({ pattern: '^([A-Za-z0-9+/]{43}=|[A-Za-z0-9_-]{43}|[0-9a-fA-F]{64})$' }),
+  ),
+  // seconds to wait before each retry, comma-separated (about three days by default); then failed
+  WEBHOOK_RETRY_SCHEDULE_S: Type.String({
+    default: '5,300,1800,7200,18000,36000,50400,50400,50400,50400',
+    pattern: '^[0-9]{1,7}(,[0-9]{1,7}){0,29}$',
+  }),
+  WEBHOOK_TIMEOUT_MS: Int(10000, 100, 60000),
+  /** How long a worker holds a delivery it is sending; past it another worker sends it again. */
+  WEBHOOK_LEASE_S: Int(60, 1, 3600),
+  /** An endpoint failing without a success for this long is disabled and the admins alerted. */
+  WEBHOOK_DISABLE_AFTER_S: Int(432000, 1, 31536000),
+  /** Lets endpoints be http:// and private, loopback or link-local addresses (tests, development). */
+  WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false }),
+  /** Whether this process sends webhooks (each serving process does; several are safe together). */
+  WEBHOOK_WORKER: Type.Boolean({ default: true }),
+  WEBHOOK_POLL_MS: Int(1000, 10, 600000),
+  WEBHOOK_CONCURRENCY: Int(32, 1, 1000),
+  // e-mail: sent through SMTP when SMTP_URL is set (then MAIL_FROM is required); written to the log otherwise
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://[^\\s]+$', maxLength: 2000 })),
+  /** `kswifi@example.com` or `KSWiFi <kswifi@example.com>`: one line with an address. */
+  MAIL_FROM: Type.Optional(
+    Type.String({ minLength: 3, maxLength: 300, pattern: '^[^\\r\\n@]*@[^\\r\\n@]+$' }),
+  ),
+  /** Seconds to wait before each new try of a mail the SMTP server refused; after the last, it is failed. */
+  MAIL_RETRY_SCHEDULE_S: Type.String({
+    default: '30,120,600,1800,7200,21600',
+    pattern: '^[0-9]{1,6}(,[0-9]{1,6}){0,19}$',
+  }),
+  /** The address of the web app the links in e-mails point at; http://localhost:<PORT> when unset. */
+  PUBLIC_APP_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s?#]+$', maxLength: 500 })),
+  /** When true, POST /packs refuses (403) an account whose e-mail address is not verified yet. */
+  REQUIRE_VERIFIED_EMAIL_TO_BUY: Type.Boolean({ default: false }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -127,9 +190,16 @@ export function loadConfig(
   if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
     throw new ConfigError('Invalid configuration: JWT_SECRET is required when NODE_ENV=production');
   }
+  if (config.WEBHOOK_LEASE_S * 1000 <= config.WEBHOOK_TIMEOUT_MS) {
+    throw new ConfigError('Invalid configuration: WEBHOOK_LEASE_S must be longer than WEBHOOK_TIMEOUT_MS');
+  }
+  if (config.SMTP_URL !== undefined && config.MAIL_FROM === undefined) {
+    throw new ConfigError('Invalid configuration: MAIL_FROM is required when SMTP_URL is set');
+  }
   if ((config.ADMIN_EMAIL === undefined) !== (config.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
+  checkEs2plus(config);
   const payments = paymentsProblem(config);
   if (payments) throw new ConfigError(`Invalid configuration: ${payments}`);
   return config;
@@ -156,4 +226,76 @@ function paymentsProblem(c: Config): string | undefined {
 export const DEV_JWT_SECRET = 'kswifi-development-only-secret-do-not-use-in-production';
 export function jwtSecretOf(config: Config): string {
   return config.JWT_SECRET ?? DEV_JWT_SECRET;
+}
+
+/**
+ * SMDP_MODE=es2plus needs its SM-DP+ (URL, our requester id, a profile type), mutual TLS files for an
+ * https:// URL, and the callback listener's port; each file must be readable. Plain http:// is for
+ * development only (see configWarnings). One line names everything that is missing.
+ */
+function checkEs2plus(c: Config): void {
+  if (c.SMDP_MODE !== 'es2plus') return;
+  const fail = (what: string) => {
+    throw new ConfigError(`Invalid configuration: SMDP_MODE=es2plus ${what}`);
+  };
+  const needed: (keyof Config)[] = ['SMDP_ES2_URL', 'SMDP_REQUESTER_ID', 'SMDP_PROFILE_TYPE', 'ES2_PORT'];
+  if (!c.SMDP_ES2_URL?.startsWith('http://')) needed.push('SMDP_CLIENT_CERT', 'SMDP_CLIENT_KEY', 'SMDP_CA');
+  if (c.ES2_TLS_CERT || c.ES2_TLS_KEY) needed.push('ES2_TLS_CERT', 'ES2_TLS_KEY', 'SMDP_CA');
+  const missing = [...new Set(needed)].filter((k) => c[k] === undefined);
+  if (missing.length) fail(`needs ${missing.join(', ')}`);
+  if (c.SMDP_ES2_URL?.startsWith('http://') && c.NODE_ENV === 'production') {
+    fail('refuses a plain http:// SMDP_ES2_URL in production (ES2+ needs mutual TLS)');
+  }
+  for (const k of [
+    'SMDP_CLIENT_CERT',
+    'SMDP_CLIENT_KEY',
+    'SMDP_CA',
+    'ES2_TLS_CERT',
+    'ES2_TLS_KEY',
+  ] as const) {
+    const file = c[k];
+    if (file === undefined) continue;
+    try {
+      readFileSync(file);
+    } catch {
+      fail(`cannot read ${k} (${file})`);
+    }
+  }
+}
+
+/** What is allowed but worth a warning at start (plain HTTP on either side of ES2+). */
+export function configWarnings(c: Config): string[] {
+  if (c.SMDP_MODE !== 'es2plus') return [];
+  const out: string[] = [];
+  if (c.SMDP_ES2_URL?.startsWith('http://')) {
+    out.push('SMDP_ES2_URL is plain http://: ES2+ requires mutual TLS; use this for development only');
+  }
+  if (!c.ES2_TLS_CERT) {
+    out.push(
+      'the ES2+ callback listener (ES2_PORT) speaks plain HTTP: a TLS proxy in front must do the mutual TLS',
+    );
+  }
+  return out;
+}
+
+/**
+ * The key that seals webhook signing secrets (AES-256-GCM). Outside production without WEBHOOK_SECRET_KEY,
+ * a key derived from a fixed text (so every instance and restart agrees; it protects nothing: development
+ * only). In production without it: undefined, and webhook endpoints cannot be created or sent to.
+ */
+export function webhookKeyOf(config: Config): Buffer | undefined {
+  const k = config.WEBHOOK_SECRET_KEY;
+  if (k) return /^[0-9a-fA-F]{64}$/.test(k) ? Buffer.from(k, 'hex') : Buffer.from(k, 'base64url');
+  if (config.NODE_ENV === 'production') return undefined;
+  return createHash('sha256').update('kswifi-development-only-webhook-key').digest();
+}
+
+/** The links in e-mails start here (no trailing slash). */
+export function publicAppUrlOf(config: Config): string {
+  return (config.PUBLIC_APP_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
+}
+
+/** MAIL_RETRY_SCHEDULE_S as milliseconds, one entry per retry. */
+export function mailRetryScheduleOf(config: Config): number[] {
+  return config.MAIL_RETRY_SCHEDULE_S.split(',').map((s) => Number(s) * 1000);
 }

@@ -5,6 +5,9 @@
 import type { FastifyInstance } from 'fastify';
 import { expireAbandonedCheckouts, runSweep } from './modules/packs/sweep.js';
 
+/** How often the mail worker looks for due mail (services also wake it after queuing). */
+const MAIL_POLL_MS = 1000;
+
 export function startJobs(app: FastifyInstance): () => void {
   const timers: NodeJS.Timeout[] = [];
   const sweepMs = app.ctx.config.SWEEP_INTERVAL_S * 1000;
@@ -13,7 +16,13 @@ export function startJobs(app: FastifyInstance): () => void {
   if (refundMs > 0 && app.services.payments.enabled) {
     timers.push(every(refundMs, () => sendRefunds(app)));
   }
-  return () => timers.forEach((t) => clearInterval(t));
+  // the mail worker: sends what committed transactions queued (src/modules/mail/worker.ts)
+  const mailWorker = app.services.mail.worker;
+  mailWorker.start(MAIL_POLL_MS);
+  return () => {
+    timers.forEach((t) => clearInterval(t));
+    void mailWorker.stop();
+  };
 }
 
 /** Runs `job` every `ms`, never two at once; unref'd so a timer alone never keeps the process alive. */

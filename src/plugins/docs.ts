@@ -6,6 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { documentedSchema, type RouteSchema } from './openapi-conventions.js';
 
 type Content = Record<string, unknown>;
 interface OpenApiDoc {
@@ -38,6 +39,8 @@ export const docsPlugin = fp(
           version: opts.version,
           description: 'eSIM data packs: accounts, catalogue, packs, usage, eSIMs and administration.',
         },
+        // relative: the document describes the server it is read from, whatever its address
+        servers: [{ url: '/', description: 'this server' }],
         components: {
           securitySchemes: {
             bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
@@ -46,6 +49,11 @@ export const docsPlugin = fp(
           },
         },
       },
+      // operationId, explicit security and the common client errors on every route (openapi-conventions.ts)
+      transform: ({ schema, url, route }) => ({
+        schema: documentedSchema(String(route.method), url, schema as RouteSchema) as never,
+        url,
+      }),
       // shared schemas keep their own names in the document instead of def-0, def-1...
       transformObject: (documentObject) =>
         problemContentTypes((documentObject as { openapiObject: OpenApiDoc }).openapiObject) as never,

@@ -52,3 +52,16 @@ export const RefreshBody = Type.Object(
 
 export const Session = Type.Object({ user: UserRef, tokens: TokensRef });
 export const RefreshAnswer = Type.Object({ tokens: TokensRef });
+
+/** The tokens a web page gets: the refresh token stays in the HttpOnly cookie (browser.routes.ts). */
+export const AccessTokenSchema = Type.Object(
+  {
+    access_token: Type.String(),
+    token_type: Type.Literal('bearer'),
+    expires_in: Type.Integer({ description: 'seconds until the access token expires' }),
+  },
+  { $id: 'AccessToken' },
+);
+const AccessTokenRef = ref(AccessTokenSchema);
+export const BrowserSession = Type.Object({ user: UserRef, tokens: AccessTokenRef });
+export const BrowserRefreshAnswer = Type.Object({ tokens: AccessTokenRef });

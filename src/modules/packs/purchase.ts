@@ -15,6 +15,7 @@ import { esimsRepo } from '../esims/repository.js';
 import { plansRepo } from '../plans/repository.js';
 import { CurrencyCode } from '../plans/schemas.js';
 import { usersRepo } from '../users/repository.js';
+import { emitGrant, emitSale } from './events.js';
 import { orderAndPack, type Terms } from './sale.js';
 import { GrantCustom, GrantFromPlan } from './schemas.js';
 import { ordersRepo } from './orders.repository.js';
@@ -144,6 +145,7 @@ export class PurchaseService {
     // the order first: with a key, that is the statement two concurrent requests collide on
     await ordersRepo.insert(tx, order);
     const created = await packsRepo.insert(tx, pack);
+    await emitSale(tx, order, created, now);
     await this.activity.record(tx, {
       action: 'pack.purchased',
       userId,
@@ -191,6 +193,7 @@ export class PurchaseService {
       });
       await ordersRepo.insert(tx, order);
       const created = await packsRepo.insert(tx, pack);
+      await emitGrant(tx, order, created, now);
       await this.activity.record(tx, {
         action: 'admin.pack_granted',
         userId: input.userId,

@@ -20,6 +20,7 @@ import {
 } from './lifecycle.js';
 import { esimsRepo } from '../esims/repository.js';
 import { PurchaseService, type GrantInput, type PurchaseInput } from './purchase.js';
+import { emitActivated, emitCancelled } from './events.js';
 import { ordersRepo } from './orders.repository.js';
 import { packsRepo } from './repository.js';
 import type { PackView } from './schemas.js';
@@ -153,6 +154,7 @@ export class PacksService {
       );
       // a usage debit activated it between our read and our write
       if (!updated) return this.refuse(tx, userId, id, 'active');
+      await emitActivated(tx, updated, now);
       await this.log(tx, userId, 'pack.activated', updated, meta, { expires_at: updated.expires_at });
       return toPackView(updated, now);
     });
@@ -171,7 +173,8 @@ export class PacksService {
         endFields('cancelled', now, now),
       );
       if (!updated) return this.refuse(tx, userId, id, 'cancelled');
-      if (updated.order_id) await this.refundOnCancel(tx, updated.order_id, now);
+      const refunded = updated.order_id ? await this.refundOnCancel(tx, updated.order_id, now) : undefined;
+      await emitCancelled(tx, updated, refunded, now);
       await this.log(tx, userId, 'pack.cancelled', updated, meta, {
         order_id: updated.order_id,
         refunded_cents: updated.price_cents,
@@ -187,9 +190,9 @@ export class PacksService {
    * The cancelled pack's paid order becomes refunded. Paid through a provider: only within the refund
    * window (else 409 REFUND_WINDOW_PASSED, and the cancellation rolls back), and the refund is queued.
    */
-  private async refundOnCancel(tx: Tx, orderId: string, now: number): Promise<void> {
+  private async refundOnCancel(tx: Tx, orderId: string, now: number): Promise<OrderRow | undefined> {
     const order = await ordersRepo.lock(tx, orderId);
-    if (!order || order.status !== 'paid') return;
+    if (!order || order.status !== 'paid') return undefined;
     if (order.provider !== null && order.amount_cents > 0) {
       const windowMs = this.refunds?.windowMs ?? 0;
       if (now - (order.paid_at ?? order.created_at) > windowMs) {
@@ -200,7 +203,7 @@ export class PacksService {
       }
       await this.refunds?.enqueue(tx, order, 'cancelled by the customer', now);
     }
-    await ordersRepo.setStatus(tx, order.id, 'paid', 'refunded', now);
+    return ordersRepo.setStatus(tx, order.id, 'paid', 'refunded', now);
   }
 
   /**

@@ -1,20 +1,27 @@
 /**
- * THE ONE PLACE where `order.paid` and `order.refunded` are to be emitted to the event outbox (the `events`
- * module, built on another branch). It is called inside the transaction that changed the order, so an
- * event exists exactly when its change committed. Until the events module is merged it does nothing.
- *
- * TO WIRE after the merge: `await eventsRepo.emit(tx, { type, ... })` with the order view below.
+ * The one place payments report to the event outbox (modules/events): `order.paid` with the
+ * `pack.purchased` of the pack it made, and `order.refunded` (with the `pack.cancelled` of its pack when the
+ * refund cancelled one). Called inside the transaction that changed the order, so an event exists exactly
+ * when its change committed. The payloads are the packs module's, the same as an instant purchase's.
  */
 import type { Tx } from '../../db/index.js';
-import type { OrderRow } from '../../db/types.js';
+import type { OrderRow, PackRow } from '../../db/types.js';
+import { eventsRepo } from '../events/repository.js';
+import { emitCancelled, emitSale, orderRefunded } from '../packs/events.js';
 
 export type OrderEventType = 'order.paid' | 'order.refunded';
 
 export async function emitOrderEvent(
-  _tx: Tx,
-  _type: OrderEventType,
-  _order: OrderRow,
-  _at: number,
+  tx: Tx,
+  type: OrderEventType,
+  order: OrderRow,
+  at: number,
+  pack?: PackRow,
 ): Promise<void> {
-  // intentionally empty: see the comment above (eventsRepo.emit(tx, ...) goes here)
+  if (type === 'order.paid') {
+    if (pack) await emitSale(tx, order, pack, at);
+    return;
+  }
+  if (pack) await emitCancelled(tx, pack, order, at);
+  else await eventsRepo.emit(tx, orderRefunded(order, order.amount_cents, at));
 }

@@ -205,7 +205,7 @@ export class PaymentsService {
         ip: meta.ip,
         userAgent: meta.userAgent,
       });
-      await emitOrderEvent(tx, 'order.refunded', done.order, now);
+      await emitOrderEvent(tx, 'order.refunded', done.order, now, done.pack);
       return done.order;
     });
     this.refunds.kick();

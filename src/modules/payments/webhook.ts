@@ -110,7 +110,7 @@ export class WebhookProcessor {
     }
     const done = await fulfilOrder(tx, order, e.ref.paymentId, now, this.activity);
     if (!done) return 'stale';
-    await emitOrderEvent(tx, 'order.paid', done.order, now);
+    await emitOrderEvent(tx, 'order.paid', done.order, now, done.pack);
     return 'paid';
   }
 
@@ -122,7 +122,7 @@ export class WebhookProcessor {
     const done = await refundOrder(tx, order, ['paid', ...PAYABLE], now, false);
     if (!done) return 'stale';
     await this.log(tx, order, 'order.refunded', { pack_cancelled: done.pack !== undefined, by: 'provider' });
-    await emitOrderEvent(tx, 'order.refunded', done.order, now);
+    await emitOrderEvent(tx, 'order.refunded', done.order, now, done.pack);
     return 'refunded';
   }
 

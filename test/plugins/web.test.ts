@@ -1,0 +1,79 @@
+/**
+ * Serving the web app (src/plugins/web.ts): the page at / and /admin and any app path, with the strict
+ * CSP and no caching; hashed assets cached for a year; the service's own paths never shadowed.
+ * A stand-in build in a temp directory keeps this independent of `npm run build`.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { APP_CSP } from '../../src/plugins/web.js';
+import { createEnv, type TestEnv } from '../helper.js';
+
+describe('http: the web app', () => {
+  let env: TestEnv;
+  let dir: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kswifi-web-'));
+    mkdirSync(join(dir, 'assets'));
+    writeFileSync(
+      join(dir, 'index.html'),
+      '<!doctype html><title>KSWiFi</title><script type="module" src="/assets/app-abc123.js"></script>',
+    );
+    writeFileSync(join(dir, 'assets', 'app-abc123.js'), 'console.log(1)');
+    writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    env = await createEnv('sqlite', { WEB_DIR: dir });
+  });
+  after(async () => {
+    await env?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('when an app path is opened, then the page answers with the strict CSP and no caching', async () => {
+    for (const url of ['/', '/admin', '/admin/users/123', '/esims/abc', '/packs?x=1']) {
+      const res = await env.app.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 200, url);
+      assert.match(String(res.headers['content-type']), /^text\/html/);
+      assert.match(res.body, /<title>KSWiFi<\/title>/);
+      assert.equal(res.headers['content-security-policy'], APP_CSP);
+      assert.equal(res.headers['cache-control'], 'no-cache');
+    }
+    assert.doesNotMatch(APP_CSP, /unsafe-inline|unsafe-eval/);
+  });
+
+  test('when a hashed asset is fetched, then it is cached for a year', async () => {
+    const res = await env.app.inject({ method: 'GET', url: '/assets/app-abc123.js' });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers['cache-control'], 'public, max-age=31536000, immutable');
+    const icon = await env.app.inject({ method: 'GET', url: '/favicon.svg' });
+    assert.equal(icon.headers['cache-control'], 'no-cache');
+  });
+
+  test('when a service path or a missing file is asked for, then the app never answers it', async () => {
+    for (const url of [
+      '/api/v1/nope',
+      '/api',
+      '/docs/nope.js',
+      '/metrics/x',
+      '/health/x',
+      '/missing.png',
+      '/assets/gone.js',
+    ]) {
+      const res = await env.app.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 404, url);
+      assert.match(String(res.headers['content-type']), /^application\/problem\+json/, url);
+    }
+    assert.equal((await env.app.inject({ method: 'GET', url: '/health' })).statusCode, 200);
+    assert.equal((await env.app.inject({ method: 'GET', url: '/openapi.json' })).statusCode, 200);
+    const docs = await env.app.inject({ method: 'GET', url: '/docs' });
+    assert.equal(docs.statusCode, 200);
+    assert.doesNotMatch(docs.body, /<title>KSWiFi<\/title>/);
+  });
+
+  test('when there is no build, then nothing is mounted and / is a 404 problem', async () => {
+    const app = await env.newApp({ WEB_DIR: join(dir, 'absent') });
+    const res = await app.inject({ method: 'GET', url: '/' });
+    assert.equal(res.statusCode, 404);
+  });
+});
