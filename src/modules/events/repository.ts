@@ -2,8 +2,8 @@
  * SQL for the event outbox, and `emit`, the one way an event is written. `emit` runs in the caller's
  * transaction (so an event exists if and only if the change it reports committed), then hands the events
  * it wrote to their in-transaction consumers: the user's notifications, the customer e-mails and the
- * webhook deliveries. Once
- * the transaction commits, the webhook worker of this process is woken (other instances poll).
+ * webhook deliveries. Once the transaction commits, the webhook worker of this process is woken (other
+ * instances poll).
  */
 import { chunks } from '../../db/batch.js';
 import { onCommit, type Executor } from '../../db/index.js';

@@ -1,23 +1,20 @@
 /**
- * E-mail as a consumer of the event outbox: in the transaction that emits them, the events a customer is
- * mailed about (purchase receipt, 80 % and 100 % used, expiring, expired, account suspended) become rows
- * of the mail outbox, once per cause (`events.ts` decides which mail, if any, and its idempotency key).
- * The mail worker sends them after commit.
+ * Customer e-mails as a consumer of the event outbox: `eventsRepo.emit` hands it the events it wrote, in
+ * the emitting transaction, and the mails those events call for are queued there (see events.ts for which
+ * and for the idempotency keys). The event outbox stays the one record of what happened.
  */
 import type { Executor } from '../../db/index.js';
-import type { OutboxEvent as StoredEvent } from '../events/types.js';
 import { usersRepo } from '../users/repository.js';
-import { mailDataForEvent, mailForEvent } from './events.js';
+import { mailDataForEvent, mailForEvent, type MailEvent } from './events.js';
 import { mailRepo } from './repository.js';
 
-export async function mailFromEvents(db: Executor, events: readonly StoredEvent[]): Promise<number> {
+/** Queues, through `db`, the mails `events` call for; returns how many were queued now. */
+export async function mailFromEvents(db: Executor, events: readonly MailEvent[]): Promise<number> {
   let queued = 0;
-  for (const e of events) {
-    if (!e.userId) continue;
-    const event = { id: e.id, type: e.type, occurredAt: new Date(e.at), userId: e.userId, payload: e.data };
-    if (!mailDataForEvent(event)) continue;
-    const user = await usersRepo.findById(db, e.userId);
-    const mail = mailForEvent(event, user, e.at);
+  for (const event of events) {
+    if (!event.userId || !mailDataForEvent(event)) continue;
+    const user = await usersRepo.findById(db, event.userId);
+    const mail = mailForEvent(event, user);
     if (mail && (await mailRepo.enqueue(db, mail))) queued += 1;
   }
   return queued;

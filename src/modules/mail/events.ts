@@ -12,21 +12,31 @@ import { composeMail, type MailUser } from './compose.js';
 import type { NewMail } from './repository.js';
 import type { MailData, PackFacts } from './templates.js';
 
-export interface OutboxEvent {
-  id: string;
-  type: string;
-  occurredAt: Date;
-  userId: string | null;
-  payload: Record<string, unknown>;
+/**
+ * An event of the outbox as its consumers get it (modules/events: `{id, type, userId, at, data}`), or in
+ * the earlier `{occurredAt, payload}` spelling; both mean the same.
+ */
+export type MailEvent =
+  | { id: string; type: string; userId: string | null; at: number; data: Record<string, unknown> }
+  | { id: string; type: string; userId: string | null; occurredAt: Date; payload: Record<string, unknown> };
+
+function payloadOf(e: MailEvent): Record<string, unknown> {
+  return 'data' in e ? e.data : e.payload;
+}
+
+function timeOf(e: MailEvent): number {
+  return 'at' in e ? e.at : e.occurredAt.getTime();
 }
 
 type Payload = Record<string, unknown>;
 
+const objectAt = (p: Payload, key: string): Payload =>
+  typeof p[key] === 'object' && p[key] !== null ? (p[key] as Payload) : {};
+
+/** The first of `names` set in the payload, or under its `pack`, or under its `order`. */
 function lookup(p: Payload, names: string[]): unknown {
-  const pack = typeof p.pack === 'object' && p.pack !== null ? (p.pack as Payload) : {};
-  for (const n of names) {
-    if (p[n] !== undefined && p[n] !== null) return p[n];
-    if (pack[n] !== undefined && pack[n] !== null) return pack[n];
+  for (const where of [p, objectAt(p, 'pack'), objectAt(p, 'order')]) {
+    for (const n of names) if (where[n] !== undefined && where[n] !== null) return where[n];
   }
   return undefined;
 }
@@ -66,14 +76,15 @@ function packFacts(p: Payload): PackFacts {
 }
 
 /** Which template an event calls for, if any. */
-export function mailDataForEvent(event: OutboxEvent): MailData | null {
-  const p = event.payload;
+export function mailDataForEvent(event: MailEvent): MailData | null {
+  const p = payloadOf(event);
   switch (event.type) {
     case 'pack.purchased':
+      // a pack an operator granted was not paid for: no price on its receipt
       return {
         kind: 'purchase_receipt',
         pack: packFacts(p),
-        priceCents: num(p, 'price_cents', 'amount_cents'),
+        priceCents: p.granted === true ? undefined : num(p, 'price_cents', 'amount_cents'),
         currency: str(p, 'currency'),
       };
     case 'pack.usage_threshold': {
@@ -100,20 +111,19 @@ export function mailDataForEvent(event: OutboxEvent): MailData | null {
  * no user, a deleted account, or a usage / expiry mail the user turned off.
  */
 export function mailForEvent(
-  event: OutboxEvent,
+  event: MailEvent,
   user: MailUser | undefined,
-  at = event.occurredAt.getTime(),
+  at = timeOf(event),
 ): NewMail | null {
   if (!user || event.userId !== user.id) return null;
   const data = mailDataForEvent(event);
   if (!data) return null;
-  const packId = data.kind === 'account_suspended' ? undefined : packIdOf(event.payload);
+  const packId = data.kind === 'account_suspended' ? undefined : packIdOf(payloadOf(event));
   const cause = packId ? `pack:${packId}` : event.id;
   return composeMail(user, data, `${cause}:${data.kind}`, at);
 }
 
 function packIdOf(p: Payload): string | undefined {
-  const nested = typeof p.pack === 'object' && p.pack !== null ? (p.pack as Payload).id : undefined;
-  const id = p.pack_id ?? nested;
+  const id = p.pack_id ?? objectAt(p, 'pack').id;
   return typeof id === 'string' && id.length <= 64 ? id : undefined;
 }

@@ -1,13 +1,15 @@
 /**
  * SQL for the mail outbox. `enqueue` takes the caller's transaction, so a mail exists only if the change
- * it tells about committed; the unique `idempotency_key` makes the same cause enqueue one mail only.
+ * it tells about committed (and the worker of this process is signalled once it has); the unique
+ * `idempotency_key` makes the same cause enqueue one mail only.
  * The worker's `claimDue` takes due rows with FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite holds the write
  * lock instead) and pushes their `next_attempt_at` ahead as a lease, so instances never send one row at
  * the same time and a process that died mid-send leaves the row for the next claim after the lease.
  */
-import type { Executor } from '../../db/index.js';
+import { onCommit, type Executor } from '../../db/index.js';
 import type { MailRow } from '../../db/types.js';
 import { newId } from '../../lib/ids.js';
+import { signalMailQueued } from './signal.js';
 import type { RenderedMail } from './templates.js';
 
 export interface NewMail extends RenderedMail {
@@ -50,7 +52,9 @@ export const mailRepo = {
       })
       .onConflict((oc) => oc.column('idempotency_key').doNothing())
       .executeTakeFirst();
-    return (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
+    const queued = (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
+    if (queued) onCommit(db, signalMailQueued);
+    return queued;
   },
 
   /**

@@ -9,7 +9,7 @@ import { conflict, notFound } from '../../errors.js';
 import { iso, type Clock } from '../../lib/clock.js';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
 import { usersRepo } from '../users/repository.js';
-import { mailForEvent, type OutboxEvent } from './events.js';
+import { mailForEvent, type MailEvent } from './events.js';
 import { mailRepo, type NewMail } from './repository.js';
 import type { MailListQuery, OutboxMailView } from './schemas.js';
 import type { MailWorker } from './worker.js';
@@ -42,7 +42,7 @@ export class MailService {
    * Queues the customer e-mail `event` calls for, if any, through `trx` (the consumer's transaction).
    * True when a mail was queued now; false for no mail, or one already queued for this event.
    */
-  async onEvent(trx: Executor, event: OutboxEvent): Promise<boolean> {
+  async onEvent(trx: Executor, event: MailEvent): Promise<boolean> {
     if (!event.userId) return false;
     const user = await usersRepo.findById(trx, event.userId);
     const mail = mailForEvent(event, user, this.clock.now());

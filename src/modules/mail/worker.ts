@@ -10,6 +10,7 @@ import type { MailRow } from '../../db/types.js';
 import type { Clock } from '../../lib/clock.js';
 import { alertsRepo } from '../alerts/repository.js';
 import { mailRepo } from './repository.js';
+import { mailSignal } from './signal.js';
 import type { MailTransport } from './transport.js';
 
 /**
@@ -27,6 +28,7 @@ export interface MailRunResult {
 
 export class MailWorker {
   private timer: NodeJS.Timeout | undefined;
+  private readonly onQueued = () => this.wake();
   private running: Promise<MailRunResult> | undefined;
   private again = false;
 
@@ -57,11 +59,15 @@ export class MailWorker {
     return this.running;
   }
 
-  /** Polls every `intervalMs`; `wake()` sends sooner. Unref'd: it never keeps the process alive. */
+  /**
+   * Polls every `intervalMs`, and runs at once when this process commits a mail (the signal). Unref'd:
+   * it never keeps the process alive.
+   */
   start(intervalMs: number): void {
     if (this.timer) return;
     this.timer = setInterval(() => this.wake(), intervalMs);
     this.timer.unref();
+    mailSignal.on('queued', this.onQueued);
   }
 
   /** Asks a started worker to look now (a service calls it after committing a mail). */
@@ -73,6 +79,7 @@ export class MailWorker {
   }
 
   async stop(): Promise<void> {
+    mailSignal.off('queued', this.onQueued);
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined);

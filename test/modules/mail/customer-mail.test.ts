@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { transaction } from '../../../src/db/index.js';
-import type { OutboxEvent } from '../../../src/modules/mail/events.js';
+import type { MailEvent } from '../../../src/modules/mail/events.js';
 import { adminSession, registerUser, uniqueEmail } from '../../helper.js';
 import { forEachDialectWithSmtp } from './harness.js';
 
 let seq = 0;
-function usageEvent(userId: string, packId: string, threshold: number): OutboxEvent {
+function usageEvent(userId: string, packId: string, threshold: number): MailEvent {
   seq += 1;
   return {
     id: `evt-${process.pid}-${seq}`,
@@ -55,7 +55,7 @@ forEachDialectWithSmtp('customer e-mails', ({ mail }) => {
     const pack = `pack-${s.id}`;
     assert.equal(await transaction(env.db, (tx) => svc.onEvent(tx, usageEvent(s.id, pack, 80))), false);
     assert.equal(await transaction(env.db, (tx) => svc.onEvent(tx, usageEvent(s.id, pack, 100))), false);
-    const suspended: OutboxEvent = {
+    const suspended: MailEvent = {
       id: `evt-susp-${s.id}`,
       type: 'user.suspended',
       occurredAt: new Date(),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { MailUser } from '../../../src/modules/mail/compose.js';
-import { mailForEvent, type OutboxEvent } from '../../../src/modules/mail/events.js';
+import { mailForEvent, type MailEvent } from '../../../src/modules/mail/events.js';
 
 const user: MailUser = {
   id: 'u1',
@@ -11,7 +11,7 @@ const user: MailUser = {
   email_notifications: 1,
 };
 
-function event(type: string, payload: Record<string, unknown>, id = 'evt-1'): OutboxEvent {
+function event(type: string, payload: Record<string, unknown>, id = 'evt-1'): MailEvent {
   return { id, type, occurredAt: new Date('2026-12-03T10:00:00Z'), userId: 'u1', payload };
 }
 
