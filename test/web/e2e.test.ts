@@ -298,6 +298,29 @@ describe('web: customer and console end to end', { skip: browserSkip() }, () => 
     await shot(page, 'packs-phone');
     assert.deepEqual(errors, []);
     await context.close();
+
+    // the console on a phone
+    const staff = await web.browser.newContext({
+      viewport: PHONE,
+      isMobile: true,
+      hasTouch: true,
+      deviceScaleFactor: 2,
+    });
+    const desk = await staff.newPage();
+    const consoleErrors = watchConsole(desk);
+    await desk.goto(`${web.base}/signin?next=/admin`);
+    await desk.getByLabel('Email').fill(admin.email);
+    await desk.getByLabel('Password').fill(admin.password);
+    await desk.getByRole('button', { name: 'Sign in' }).tap();
+    await desk.locator('.chart-box canvas').first().waitFor();
+    assert.ok(
+      await desk.evaluate(`document.documentElement.scrollWidth <= window.innerWidth`),
+      'console fits a phone',
+    );
+    await check(desk, 'console dashboard (phone)');
+    await shot(desk, 'console-dashboard-phone');
+    assert.deepEqual(consoleErrors, []);
+    await staff.close();
   });
 
   test('when a keyboard user signs in, then Tab and Enter are enough', async () => {

@@ -146,6 +146,7 @@ function Dashboard() {
             label="Sign-ups per day, last 30 days"
             bars={[...perDay].map(([day, n]) => ({ start: day, value: n }))}
             format={count}
+            whole
           />
         )}
       </div>
