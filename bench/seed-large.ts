@@ -14,6 +14,7 @@ import { openDatabase, transaction, type Db } from '../src/db/index.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import type { Database, EsimStatus, PackStatus, UserStatus } from '../src/db/types.js';
 import { DAY_MS } from '../src/lib/clock.js';
+import { rollupsRepo } from '../src/modules/usage/rollups.repository.js';
 import { randomBytes } from 'node:crypto';
 import { sql, type Insertable } from 'kysely';
 
@@ -275,6 +276,9 @@ async function main(): Promise<void> {
       if ((done / chunk) % 10 === 0) lap(`usage ${done + rows.length}/${USAGE}`);
     }
     lap(`usage records (${USAGE})`);
+    // the hourly rollups the engine would have written beside each record
+    await transaction(db, (tx) => rollupsRepo.rebuild(tx, database.dialect));
+    lap('usage rollups');
     // fresh statistics, so the planner knows the volumes (and PostgreSQL's visibility map allows
     // index-only scans)
     if (database.dialect === 'postgres') await sql`vacuum analyze`.execute(db);

@@ -21,6 +21,7 @@ import { alertsModule } from './modules/alerts/index.js';
 import { apiKeysModule } from './modules/api-keys/index.js';
 import { authModule } from './modules/auth/index.js';
 import { esimsModule } from './modules/esims/index.js';
+import { eventsModule } from './modules/events/index.js';
 import { notificationsModule } from './modules/notifications/index.js';
 import { packsModule } from './modules/packs/index.js';
 import { plansModule } from './modules/plans/index.js';
@@ -154,6 +155,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate('services', {} as Services);
   await app.register(activityModule);
   await app.register(alertsModule);
+  await app.register(eventsModule);
   await app.register(authModule);
   await app.register(plansModule);
   await app.register(packsModule);

@@ -2,7 +2,7 @@
  * Configuration: one TypeBox schema validated by env-schema at start. A bad value stops the process with a
  * single line naming the variable (ConfigError). `.env` is read when present; the real environment wins.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import envSchema from 'env-schema';
 import { Type, type Static } from 'typebox';
 
@@ -62,6 +62,45 @@ export const ConfigSchema = Type.Object({
   }),
   USAGE_FEED_BATCH: Int(1000, 1, 10000),
   USAGE_FEED_NAK_DELAY_MS: Int(2000, 0, 600000),
+  // how long after a pack's expiry a record of usage from while it was valid still debits it
+  USAGE_LATE_WINDOW_H: Int(72, 0, 720),
+  // real eSIM provisioning over GSMA ES2+ (SMDP_MODE=es2plus); `local` issues eSIMs in our own database
+  SMDP_MODE: Type.Enum(['local', 'es2plus'], { default: 'local' }),
+  SMDP_ES2_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$', maxLength: 2000 })),
+  SMDP_REQUESTER_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  SMDP_PROFILE_TYPE: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  SMDP_CLIENT_CERT: Type.Optional(Type.String({ minLength: 1 })),
+  SMDP_CLIENT_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  SMDP_CA: Type.Optional(Type.String({ minLength: 1 })),
+  SMDP_TIMEOUT_MS: Int(10000, 50, 120000),
+  SMDP_RETRIES: Int(2, 0, 10),
+  SMDP_BREAKER_FAILURES: Int(5, 1, 1000),
+  SMDP_BREAKER_COOLDOWN_S: Int(30, 1, 3600),
+  SMDP_RECONCILE_INTERVAL_S: Int(30, 0, 86400),
+  SMDP_RECONCILE_AFTER_S: Int(60, 1, 86400),
+  SMDP_STOCK_LOW_WATER: Int(10, 0, 1000000),
+  ES2_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  ES2_HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  ES2_TLS_CERT: Type.Optional(Type.String({ minLength: 1 })),
+  ES2_TLS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  ES2_POINT_ENABLED: Int(101, 0, 65535),
+  ES2_POINT_DISABLED: Int(102, 0, 65535),
+  ES2_POINT_DELETED: Int(5, 0, 65535),
+  // payments (docs/payments.md): `none` = a purchase is paid at once (no provider); `stripe` needs the keys
+  PAYMENT_PROVIDER: Type.Enum(['none', 'stripe'], { default: 'none' }),
+  STRIPE_SECRET_KEY: Type.Optional(Type.String({ pattern: '^(sk|rk)_[A-Za-z0-9_]+$', maxLength: 500 })),
+  STRIPE_WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9_+/=]+$', maxLength: 500 })),
+  /** Where the Stripe SDK sends its requests (a stand-in in tests); Stripe's own API when unset. */
+  STRIPE_API_BASE: Type.Optional(Type.String({ pattern: '^https?://[^\\s/?#]+/?$', maxLength: 300 })),
+  STRIPE_CHECKOUT: Type.Enum(['intent', 'session'], { default: 'intent' }),
+  CHECKOUT_SUCCESS_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2000 })),
+  CHECKOUT_CANCEL_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2000 })),
+  REFUND_WINDOW_DAYS: Int(14, 0, 3650),
+  CHECKOUT_TTL_S: Int(86400, 60, 30 * 86400),
+  /** Requests per RATE_LIMIT_WINDOW_S the payment webhook accepts (all senders together). */
+  WEBHOOK_RATE_LIMIT_MAX: Int(6000, 1, 10000000),
+  /** How often the refund worker looks for refunds to send (0: only right after a cancellation). */
+  REFUND_INTERVAL_S: Int(30, 0, 86400),
   // the built web app (npm run build → dist/web), served at / and /admin when its index.html is there
   WEB_DIR: Type.String({ default: 'dist/web', minLength: 1, maxLength: 1000 }),
 });
@@ -117,7 +156,24 @@ export function loadConfig(
   if ((config.ADMIN_EMAIL === undefined) !== (config.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
+  checkEs2plus(config);
+  const payments = paymentsProblem(config);
+  if (payments) throw new ConfigError(`Invalid configuration: ${payments}`);
   return config;
+}
+
+/** What a half-configured payment provider lacks, or undefined when the payment settings fit together. */
+function paymentsProblem(c: Config): string | undefined {
+  if (c.PAYMENT_PROVIDER !== 'stripe') return undefined;
+  const missing = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'].filter(
+    (k) => c[k as 'STRIPE_SECRET_KEY' | 'STRIPE_WEBHOOK_SECRET'] === undefined,
+  );
+  if (c.STRIPE_CHECKOUT === 'session') {
+    if (c.CHECKOUT_SUCCESS_URL === undefined) missing.push('CHECKOUT_SUCCESS_URL');
+    if (c.CHECKOUT_CANCEL_URL === undefined) missing.push('CHECKOUT_CANCEL_URL');
+  }
+  if (missing.length === 0) return undefined;
+  return `PAYMENT_PROVIDER=stripe needs ${missing.join(', ')}${c.STRIPE_CHECKOUT === 'session' ? ' (STRIPE_CHECKOUT=session)' : ''}`;
 }
 
 /**
@@ -127,4 +183,54 @@ export function loadConfig(
 export const DEV_JWT_SECRET = 'kswifi-development-only-secret-do-not-use-in-production';
 export function jwtSecretOf(config: Config): string {
   return config.JWT_SECRET ?? DEV_JWT_SECRET;
+}
+
+/**
+ * SMDP_MODE=es2plus needs its SM-DP+ (URL, our requester id, a profile type), mutual TLS files for an
+ * https:// URL, and the callback listener's port; each file must be readable. Plain http:// is for
+ * development only (see configWarnings). One line names everything that is missing.
+ */
+function checkEs2plus(c: Config): void {
+  if (c.SMDP_MODE !== 'es2plus') return;
+  const fail = (what: string) => {
+    throw new ConfigError(`Invalid configuration: SMDP_MODE=es2plus ${what}`);
+  };
+  const needed: (keyof Config)[] = ['SMDP_ES2_URL', 'SMDP_REQUESTER_ID', 'SMDP_PROFILE_TYPE', 'ES2_PORT'];
+  if (!c.SMDP_ES2_URL?.startsWith('http://')) needed.push('SMDP_CLIENT_CERT', 'SMDP_CLIENT_KEY', 'SMDP_CA');
+  if (c.ES2_TLS_CERT || c.ES2_TLS_KEY) needed.push('ES2_TLS_CERT', 'ES2_TLS_KEY', 'SMDP_CA');
+  const missing = [...new Set(needed)].filter((k) => c[k] === undefined);
+  if (missing.length) fail(`needs ${missing.join(', ')}`);
+  if (c.SMDP_ES2_URL?.startsWith('http://') && c.NODE_ENV === 'production') {
+    fail('refuses a plain http:// SMDP_ES2_URL in production (ES2+ needs mutual TLS)');
+  }
+  for (const k of [
+    'SMDP_CLIENT_CERT',
+    'SMDP_CLIENT_KEY',
+    'SMDP_CA',
+    'ES2_TLS_CERT',
+    'ES2_TLS_KEY',
+  ] as const) {
+    const file = c[k];
+    if (file === undefined) continue;
+    try {
+      readFileSync(file);
+    } catch {
+      fail(`cannot read ${k} (${file})`);
+    }
+  }
+}
+
+/** What is allowed but worth a warning at start (plain HTTP on either side of ES2+). */
+export function configWarnings(c: Config): string[] {
+  if (c.SMDP_MODE !== 'es2plus') return [];
+  const out: string[] = [];
+  if (c.SMDP_ES2_URL?.startsWith('http://')) {
+    out.push('SMDP_ES2_URL is plain http://: ES2+ requires mutual TLS; use this for development only');
+  }
+  if (!c.ES2_TLS_CERT) {
+    out.push(
+      'the ES2+ callback listener (ES2_PORT) speaks plain HTTP: a TLS proxy in front must do the mutual TLS',
+    );
+  }
+  return out;
 }

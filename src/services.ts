@@ -12,6 +12,7 @@ import type { ApiKeysService } from './modules/api-keys/service.js';
 import type { PasswordHasher } from './modules/auth/passwords.js';
 import type { AuthService } from './modules/auth/service.js';
 import type { EsimsService } from './modules/esims/service.js';
+import type { EventsService } from './modules/events/service.js';
 import type { QrRenderer } from './modules/esims/qr.js';
 import type { SystemService } from './modules/system/service.js';
 import type { NotificationsService } from './modules/notifications/service.js';
@@ -25,6 +26,7 @@ import type { UsageService } from './modules/usage/service.js';
 export interface Services {
   activity: ActivityService;
   alerts: AlertsService;
+  events: EventsService;
   passwords: PasswordHasher;
   auth: AuthService;
   users: UsersService;

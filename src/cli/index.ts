@@ -5,10 +5,11 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { openDatabase, type DatabaseHandle } from '../db/index.js';
+import { openDatabase, transaction, type DatabaseHandle } from '../db/index.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { systemClock } from '../lib/clock.js';
 import { runSweep } from '../modules/packs/sweep.js';
+import { rollupsRepo } from '../modules/usage/rollups.repository.js';
 import { PUBLISH_USAGE_USAGE, runPublishUsage } from './publish-usage.js';
 import { SEED_DEMO_USAGE, runSeedDemo } from './seed-demo.js';
 import { ensureAdminFromOutside } from '../modules/users/bootstrap.js';
@@ -90,6 +91,14 @@ export const commands: Record<string, Command> = {
         if (err instanceof RangeError || err instanceof SyntaxError) throw new UsageError(err.message);
         throw err;
       }
+    },
+  },
+  'rebuild-rollups': {
+    summary: 'recompute the hourly usage rollups from the usage records (safe while the service runs)',
+    usage: 'rebuild-rollups',
+    async run({ database }) {
+      const r = await transaction(database.db, (tx) => rollupsRepo.rebuild(tx, database.dialect));
+      console.log(`rollups rebuilt: ${r.user_hours} user hours, ${r.pack_hours} pack hours`);
     },
   },
   sweep: {

@@ -189,6 +189,19 @@ export function openDatabase(url: string, opts: DatabaseOptions = {}): DatabaseH
   return dialectOf(url) === 'sqlite' ? openSqlite(url) : openPostgres(url, opts);
 }
 
+const afterCommit = new WeakMap<Tx, (() => void)[]>();
+
+/**
+ * Runs `callback` once the transaction `db` commits (never when it rolls back); at once when `db` is not a
+ * transaction of `transaction()` (its statement has committed already). For signals only (wake a worker):
+ * the callback must not throw or write.
+ */
+export function onCommit(db: Executor, callback: () => void): void {
+  const list = db.isTransaction ? afterCommit.get(db as Tx) : undefined;
+  if (list) list.push(callback);
+  else if (!db.isTransaction) callback();
+}
+
 const RETRYABLE_PG = new Set(['40001', '40P01']); // serialization failure, deadlock
 
 /**
@@ -201,8 +214,14 @@ const RETRYABLE_PG = new Set(['40001', '40P01']); // serialization failure, dead
 export async function transaction<T>(db: Executor, fn: (tx: Tx) => Promise<T>): Promise<T> {
   if (db.isTransaction) return fn(db as Tx);
   for (let attempt = 1; ; attempt++) {
+    const committed: (() => void)[] = [];
     try {
-      return await (db as Db).transaction().execute(fn);
+      const result = await (db as Db).transaction().execute((tx) => {
+        afterCommit.set(tx, committed);
+        return fn(tx);
+      });
+      for (const callback of committed) callback();
+      return result;
     } catch (err) {
       const code = (err as { code?: string }).code;
       const retryable = (code && RETRYABLE_PG.has(code)) || code === 'SQLITE_BUSY';

@@ -7,7 +7,7 @@
  * - bytes and money are BIGINT (pg's int8 parser turns them into safe JS numbers, see db/index.ts);
  * - flags are INTEGER 0/1 and JSON is TEXT, because SQLite has neither a boolean nor a JSON type.
  */
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type Role = 'user' | 'admin';
 export type UserStatus = 'active' | 'suspended' | 'deleted';
@@ -101,7 +101,7 @@ export interface PlansTable {
   updated_at: number;
 }
 
-export type OrderStatus = 'pending_payment' | 'paid' | 'failed' | 'refunded';
+export type OrderStatus = 'pending_payment' | 'paid' | 'failed' | 'refunded' | 'expired';
 
 export interface OrdersTable {
   id: string;
@@ -117,6 +117,49 @@ export interface OrdersTable {
   reason: string | null;
   created_at: number;
   updated_at: number;
+  // payments through a provider (migration 0015); null for orders paid at once and for grants
+  provider: string | null;
+  provider_checkout_id: string | null; // Stripe Checkout Session id (hosted checkout)
+  provider_payment_id: string | null; // Stripe PaymentIntent id; unique
+  /** The pack's terms, copied from the plan at checkout (the pack is made only when the money arrives). */
+  esim_id: string | null;
+  pack_name: string | null;
+  data_bytes: number | null;
+  validity_days: number | null;
+  disputed: Generated<number>; // 0/1 (default 0): the payment is disputed (a chargeback)
+  paid_at: number | null;
+  failure_reason: string | null;
+}
+
+/** A provider event already applied: its id is the primary key, so a redelivery applies once. */
+export interface PaymentEventsTable {
+  id: string;
+  provider: string;
+  type: string;
+  order_id: string | null;
+  outcome: string; // what it did: paid, failed, refunded, disputed, ignored, unknown_order ...
+  received_at: number;
+}
+
+export type RefundStatus = 'pending' | 'sent' | 'failed';
+
+/** A refund to send after its transaction committed; the row id is the provider's idempotency key. */
+export interface RefundOutboxTable {
+  id: string;
+  order_id: string; // unique: one refund per order
+  provider: string;
+  payment_id: string;
+  amount: number; // our minor units, the order's amount
+  currency: string;
+  reason: string;
+  status: RefundStatus;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  provider_refund_id: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
 }
 
 export type PackStatus = 'pending' | 'active' | 'depleted' | 'expired' | 'cancelled';
@@ -151,6 +194,25 @@ export interface UsageRecordsTable {
   overage_bytes: number;
   occurred_at: number;
   received_at: number;
+  late: Generated<number>; // 1: overage only because its packs had expired more than the late window before it came
+}
+
+/** Per user and UTC hour (epoch ms of the hour's start): all bytes of the records, their overage, their count. */
+export interface UsageUserHourlyTable {
+  user_id: string;
+  hour: number;
+  bytes: number;
+  overage_bytes: number;
+  records: number;
+}
+
+/** Per pack and UTC hour: the bytes the pack took and how many records it took them from. */
+export interface UsagePackHourlyTable {
+  pack_id: string;
+  hour: number;
+  user_id: string;
+  bytes: number;
+  records: number;
 }
 
 export interface UsageDebitsTable {
@@ -198,6 +260,62 @@ export interface AdminAlertsTable {
   read_by: string | null;
 }
 
+/** One thing that happened, written in the transaction of the change it reports (the outbox). */
+export interface EventsTable {
+  id: string;
+  type: string; // `pack.depleted`, `order.paid` ... (modules/events/types.ts)
+  occurred_at: number;
+  user_id: string | null;
+  payload: string; // JSON text
+  dedupe_key: string | null; // unique where set: a once-only event
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  description: string | null;
+  event_types: string; // JSON array of event types, or ["*"]
+  enabled: number; // 0/1
+  secret_sealed: string; // AES-256-GCM sealed `whsec_...`
+  previous_secret_sealed: string | null; // the secret before the last rotation, also signed with until:
+  previous_secret_expires_at: number | null;
+  failing_since: number | null; // first failure of the current run of failures
+  disabled_reason: string | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  event_id: string; // also the `webhook-id` header: the same on every attempt and replay
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  next_attempt_at: number;
+  claimed_until: number | null; // a worker's lease; past it, the delivery is due again
+  claim_token: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  delivery_id: string;
+  attempt: number;
+  started_at: number;
+  latency_ms: number;
+  status_code: number | null;
+  succeeded: number; // 0/1
+  error: string | null;
+  response_excerpt: string | null; // at most 1 KB of the answer
+}
+
 export interface Database {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
@@ -210,9 +328,17 @@ export interface Database {
   packs: PacksTable;
   usage_records: UsageRecordsTable;
   usage_debits: UsageDebitsTable;
+  usage_user_hourly: UsageUserHourlyTable;
+  usage_pack_hourly: UsagePackHourlyTable;
   notifications: NotificationsTable;
   api_keys: ApiKeysTable;
   admin_alerts: AdminAlertsTable;
+  events: EventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  payment_events: PaymentEventsTable;
+  refund_outbox: RefundOutboxTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -227,3 +353,8 @@ export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type OrderRow = Selectable<OrdersTable>;
 export type UsageRecordRow = Selectable<UsageRecordsTable>;
 export type AdminAlertRow = Selectable<AdminAlertsTable>;
+export type EventRow = Selectable<EventsTable>;
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
+export type RefundOutboxRow = Selectable<RefundOutboxTable>;

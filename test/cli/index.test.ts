@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from '../../src/app.js';
+import { seedEsim } from '../fixtures/usage.js';
 import { freshDatabaseUrl, testConfig } from '../helper.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -103,6 +104,41 @@ describe('cli', () => {
     const short = await cli(['create-admin', '--email', 'other@kswifi.example'], url, 'short\n');
     assert.equal(short.code, 2);
     assert.match(short.stderr, /8 to 128/);
+  });
+
+  test('when rebuild-rollups runs, then the lost hourly rollups come back from the records', async () => {
+    const app = await buildApp(testConfig(url));
+    const at = Date.UTC(2026, 0, 5, 10, 30);
+    try {
+      await app.ready();
+      const db = app.ctx.db;
+      const user = await db.selectFrom('users').select('id').executeTakeFirstOrThrow();
+      const esim = await seedEsim(db, user.id);
+      const row = { esim_id: esim.id, user_id: user.id, iccid: esim.iccid, overage_bytes: 0 };
+      await db
+        .insertInto('usage_records')
+        .values([
+          { ...row, id: 'r1', event_id: 'cli-1', bytes: 700, occurred_at: at, received_at: at },
+          { ...row, id: 'r2', event_id: 'cli-2', bytes: 300, occurred_at: at + 1000, received_at: at },
+        ])
+        .execute();
+    } finally {
+      await app.close();
+    }
+    const run = await cli(['rebuild-rollups'], url);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /rollups rebuilt: 1 user hours, 0 pack hours/);
+    const again = await buildApp(testConfig(url));
+    try {
+      await again.ready();
+      const hours = await again.ctx.db.selectFrom('usage_user_hourly').selectAll().execute();
+      assert.deepEqual(
+        hours.map((h) => [Number(h.hour), Number(h.bytes), Number(h.records)]),
+        [[Date.UTC(2026, 0, 5, 10), 1000, 2]],
+      );
+    } finally {
+      await again.close();
+    }
   });
 
   test('when the command is unknown, then it exits 2', async () => {

@@ -15,6 +15,8 @@ import { generateMatchingId } from '../../lib/matching-id.js';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
 import { sha256 } from '../../lib/secrets.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
+import { eventsRepo } from '../events/repository.js';
+import { esimEvent } from '../events/types.js';
 import { usersRepo } from '../users/repository.js';
 import { assertEsimMove, type EsimActor } from './lifecycle.js';
 import { esimsRepo } from './repository.js';
@@ -273,6 +275,7 @@ export class EsimsService {
       actor_id: actor.id,
       created_at: now,
     });
+    await eventsRepo.emit(tx, esimEvent(esim, from, now));
     await this.activity.record(tx, {
       action,
       userId: esim.user_id,

@@ -36,13 +36,21 @@ export const ordersRepo = {
     return Number(r.numUpdatedRows);
   },
 
-  async setStatus(db: Executor, id: string, from: OrderStatus, to: OrderStatus, now: number): Promise<void> {
-    await db
+  /** Moves the order from `from` to `to`; the row after, or undefined when it was not in `from`. */
+  setStatus(
+    db: Executor,
+    id: string,
+    from: OrderStatus,
+    to: OrderStatus,
+    now: number,
+  ): Promise<OrderRow | undefined> {
+    return db
       .updateTable('orders')
       .set({ status: to, updated_at: now })
       .where('id', '=', id)
       .where('status', '=', from)
-      .execute();
+      .returningAll()
+      .executeTakeFirst();
   },
 
   /** Money taken: paid orders per currency (refunded, failed and free orders are not revenue). */

@@ -16,6 +16,7 @@ import { esimsRepo } from '../esims/repository.js';
 import { plansRepo } from '../plans/repository.js';
 import { CurrencyCode } from '../plans/schemas.js';
 import { usersRepo } from '../users/repository.js';
+import { emitGrant, emitSale } from './events.js';
 import { GrantCustom, GrantFromPlan } from './schemas.js';
 import { ordersRepo } from './orders.repository.js';
 import { packsRepo } from './repository.js';
@@ -61,6 +62,19 @@ interface Terms {
   currency: string;
 }
 
+/** The payment columns of an order paid at once (no provider) or granted. */
+const NO_PROVIDER = {
+  provider: null,
+  provider_checkout_id: null,
+  provider_payment_id: null,
+  esim_id: null,
+  pack_name: null,
+  data_bytes: null,
+  validity_days: null,
+  disputed: 0,
+  failure_reason: null,
+} as const;
+
 function orderAndPack(
   userId: string,
   esimId: string | null,
@@ -84,6 +98,8 @@ function orderAndPack(
     reason: null,
     created_at: now,
     updated_at: now,
+    ...NO_PROVIDER,
+    paid_at: now,
     ...extra,
   };
   const pack: PackRow = {
@@ -201,6 +217,7 @@ export class PurchaseService {
     // the order first: with a key, that is the statement two concurrent requests collide on
     await ordersRepo.insert(tx, order);
     const created = await packsRepo.insert(tx, pack);
+    await emitSale(tx, order, created, now);
     await this.activity.record(tx, {
       action: 'pack.purchased',
       userId,
@@ -248,6 +265,7 @@ export class PurchaseService {
       });
       await ordersRepo.insert(tx, order);
       const created = await packsRepo.insert(tx, pack);
+      await emitGrant(tx, order, created, now);
       await this.activity.record(tx, {
         action: 'admin.pack_granted',
         userId: input.userId,

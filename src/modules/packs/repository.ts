@@ -153,17 +153,22 @@ export const packsRepo = {
   },
 
   /**
-   * The packs of these eSIMs that can still take bytes (active or pending), locked FOR UPDATE in id
-   * order (PostgreSQL; SQLite's write lock covers them): one consistent order for every writer, so debits
+   * The packs of these eSIMs that can still take bytes (active or pending, and expired ones whose expiry
+   * is at or after `expiredSince`, for late records), locked FOR UPDATE in id order (PostgreSQL; SQLite's write lock covers them): one consistent order for every writer, so debits
    * of one pack serialise and two ingesting transactions never wait on each other in a cycle.
    */
-  async lockOpen(db: Executor, esimIds: string[]): Promise<PackState[]> {
+  async lockOpen(db: Executor, esimIds: string[], expiredSince: number): Promise<PackState[]> {
     if (esimIds.length === 0) return [];
     return db
       .selectFrom('packs')
       .select(PACK_FIELDS)
       .where('esim_id', 'in', esimIds)
-      .where('status', 'in', OPEN_PACK_STATUSES)
+      .where((eb) =>
+        eb.or([
+          eb('status', 'in', OPEN_PACK_STATUSES),
+          eb.and([eb('status', '=', 'expired'), eb('expires_at', '>=', expiredSince)]),
+        ]),
+      )
       .orderBy('id')
       .forUpdate()
       .execute();
@@ -235,7 +240,8 @@ export const packsRepo = {
 };
 
 /** What the sweep needs of a pack to notify its owner. */
-export type SweptPack = Pick<PackRow, 'id' | 'user_id' | 'esim_id' | 'name' | 'expires_at'>;
+/** What the sweep reports of a pack in its events. */
+export type SweptPack = PackState;
 
 export const sweepRepo = {
   /**
@@ -257,7 +263,7 @@ export const sweepRepo = {
       .where('id', 'in', due)
       .where('status', '=', 'active')
       .where('expires_at', '<=', now)
-      .returning(['id', 'user_id', 'esim_id', 'name', 'expires_at'])
+      .returning(PACK_FIELDS)
       .execute();
   },
 
@@ -265,7 +271,7 @@ export const sweepRepo = {
   expiringUnnotified(db: Executor, now: number, until: number, limit: number): Promise<SweptPack[]> {
     return db
       .selectFrom('packs')
-      .select(['id', 'user_id', 'esim_id', 'name', 'expires_at'])
+      .select(PACK_FIELDS)
       .where('status', '=', 'active')
       .where('expires_at', '>', now)
       .where('expires_at', '<=', until)

@@ -20,6 +20,7 @@ import {
 } from './lifecycle.js';
 import { esimsRepo } from '../esims/repository.js';
 import { PurchaseService, type GrantInput, type PurchaseInput } from './purchase.js';
+import { emitActivated, emitCancelled } from './events.js';
 import { ordersRepo } from './orders.repository.js';
 import { packsRepo } from './repository.js';
 import type { PackView } from './schemas.js';
@@ -136,6 +137,7 @@ export class PacksService {
       );
       // a usage debit activated it between our read and our write
       if (!updated) return this.refuse(tx, userId, id, 'active');
+      await emitActivated(tx, updated, now);
       await this.log(tx, userId, 'pack.activated', updated, meta, { expires_at: updated.expires_at });
       return toPackView(updated, now);
     });
@@ -154,7 +156,10 @@ export class PacksService {
         endFields('cancelled', now, now),
       );
       if (!updated) return this.refuse(tx, userId, id, 'cancelled');
-      if (updated.order_id) await ordersRepo.setStatus(tx, updated.order_id, 'paid', 'refunded', now);
+      const refunded = updated.order_id
+        ? await ordersRepo.setStatus(tx, updated.order_id, 'paid', 'refunded', now)
+        : undefined;
+      await emitCancelled(tx, updated, refunded, now);
       await this.log(tx, userId, 'pack.cancelled', updated, meta, {
         order_id: updated.order_id,
         refunded_cents: updated.price_cents,

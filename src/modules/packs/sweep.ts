@@ -1,16 +1,17 @@
 /**
  * The periodic expiry sweep (src/jobs.ts runs it every SWEEP_INTERVAL_S; `npm run cli -- sweep` once):
- * - active packs whose expires_at has passed become expired (ended at their expiry), one `pack_expired`
- *   notification each;
- * - active packs expiring within 24 h get one `pack_expiring` notification each;
+ * - active packs whose expires_at has passed become expired (ended at their expiry), one `pack.expired`
+ *   event each (its consumer writes the `pack_expired` notification);
+ * - active packs expiring within 24 h get one `pack.expiring` event each (and `pack_expiring` notification);
  * - idempotency keys of orders older than 24 h are freed, so a key can name a new purchase.
  * Work goes in small batches, each one transaction, so a large backlog never holds a long lock. Safe to
- * run twice or on two instances at once: every UPDATE re-checks its condition and the unique
- * (pack_id, type) index makes each notification once-only.
+ * run twice or on two instances at once: every UPDATE re-checks its condition and the events' dedupe
+ * keys (and the unique (pack_id, type) index of notifications) make each notice once-only.
  */
 import { transaction, type Db } from '../../db/index.js';
-import { DAY_MS, iso } from '../../lib/clock.js';
-import { notificationsRepo } from '../notifications/repository.js';
+import { DAY_MS } from '../../lib/clock.js';
+import { eventsRepo } from '../events/repository.js';
+import { packEvent } from '../events/types.js';
 import { IDEMPOTENCY_WINDOW_MS } from './purchase.js';
 import { ordersRepo } from './orders.repository.js';
 import { sweepRepo, type SweptPack } from './repository.js';
@@ -28,12 +29,8 @@ export const SWEEP_BATCH = 500;
 /** How long before expires_at the `pack_expiring` notice fires. */
 export const EXPIRING_NOTICE_MS = DAY_MS;
 
-export function expiredMessage(p: SweptPack): string {
-  return `Your data pack "${p.name}" has expired.`;
-}
-
-export function expiringMessage(p: SweptPack): string {
-  return `Your data pack "${p.name}" expires within 24 hours (at ${iso(p.expires_at ?? 0)}).`;
+function expiredEvent(p: SweptPack, now: number) {
+  return packEvent('pack.expired', p, now, {}, `pack.expired:${p.id}`);
 }
 
 async function expireDue(db: Db, now: number, batch: number): Promise<number> {
@@ -41,16 +38,10 @@ async function expireDue(db: Db, now: number, batch: number): Promise<number> {
   for (;;) {
     const swept = await transaction(db, async (tx) => {
       const packs = await sweepRepo.expireDue(tx, now, batch);
-      for (const p of packs) {
-        await notificationsRepo.insertOnce(tx, {
-          userId: p.user_id,
-          type: 'pack_expired',
-          packId: p.id,
-          esimId: p.esim_id,
-          message: expiredMessage(p),
-          at: now,
-        });
-      }
+      await eventsRepo.emit(
+        tx,
+        packs.map((p) => expiredEvent(p, now)),
+      );
       return packs.length;
     });
     total += swept;
@@ -63,19 +54,9 @@ async function noticeExpiring(db: Db, now: number, batch: number): Promise<numbe
   for (;;) {
     const { found, inserted } = await transaction(db, async (tx) => {
       const packs = await sweepRepo.expiringUnnotified(tx, now, now + EXPIRING_NOTICE_MS, batch);
-      let n = 0;
-      for (const p of packs) {
-        const fresh = await notificationsRepo.insertOnce(tx, {
-          userId: p.user_id,
-          type: 'pack_expiring',
-          packId: p.id,
-          esimId: p.esim_id,
-          message: expiringMessage(p),
-          at: now,
-        });
-        if (fresh) n += 1;
-      }
-      return { found: packs.length, inserted: n };
+      const events = packs.map((p) => packEvent('pack.expiring', p, now, {}, `pack.expiring:${p.id}`));
+      const written = await eventsRepo.emit(tx, events);
+      return { found: packs.length, inserted: written.length };
     });
     total += inserted;
     // a batch in which nothing was new means another sweep got there first: stop rather than spin

@@ -10,7 +10,7 @@ import type { Stats } from './schemas.js';
 import { esimsRepo } from '../esims/repository.js';
 import { ordersRepo } from '../packs/orders.repository.js';
 import { packsRepo } from '../packs/repository.js';
-import { usageRepo } from '../usage/repository.js';
+import { rollupsRepo } from '../usage/rollups.repository.js';
 import { usersRepo } from '../users/repository.js';
 
 export const USAGE_DAYS = 30;
@@ -30,7 +30,7 @@ export class StatsService {
       packsRepo.countsByStatus(this.db, now),
       esimsRepo.countsByStatus(this.db),
       ordersRepo.revenue(this.db),
-      usageRepo.bytesPerDay(this.db, from, today + DAY_MS),
+      rollupsRepo.bytesPerDay(this.db, from, today + DAY_MS),
     ]);
 
     const userCount = (status: string) => users.find((u) => u.status === status)?.n ?? 0;

@@ -133,14 +133,3 @@ export function planDebit(
   const late = left > 0 && packs.some((p) => validity(p, occurredAt, now, lateWindowMs) === 'too-late');
   return { debits, overage: left, late };
 }
-
-const THRESHOLD_TEXT: Record<string, string> = {
-  usage_50: 'has used 50% of its data',
-  usage_80: 'has used 80% of its data',
-  usage_100: 'has used all of its data',
-};
-
-/** The user-facing text of a threshold notification. */
-export function thresholdMessage(type: NotificationType, packName: string): string {
-  return `Your data pack "${packName}" ${THRESHOLD_TEXT[type] ?? 'changed'}.`;
-}

@@ -1,7 +1,7 @@
 /**
  * The usage engine: takes batches from the network feed and debits every record exactly once. The rules
  * are in debit.ts; the SQL is in the repositories of the tables written (usage records and debits here,
- * packs in packs/repository.ts, notices in notifications/repository.ts). This file owns the transaction
+ * packs in packs/repository.ts, events through events/repository.ts). This file owns the transaction
  * shape:
  * - With group commit (a database with one connection, SQLite: one writer), the batches arriving in one
  *   turn of the event loop share one transaction (group-commit.ts); each record is atomic because the
@@ -16,19 +16,21 @@
  * NOTHING, and a row that did not go in means a concurrent writer (another instance) took that event
  * between our read and our insert, so the transaction is rolled back and retried as a serialization
  * failure (transaction() retries SQLSTATE 40001). A crash rolls back the open transaction: a record is
- * either fully debited (record, debits, pack updates, notifications) or not there at all.
+ * either fully debited (record, debits, pack updates, events and their notifications) or not there at all.
  */
 import { transaction, type Db, type Tx } from '../../db/index.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import type { EsimRow } from '../../db/types.js';
 import { esimsRepo } from '../esims/repository.js';
-import { notificationsRepo, type NewNotification } from '../notifications/repository.js';
+import { eventsRepo } from '../events/repository.js';
+import { packEvent, type NewEvent } from '../events/types.js';
 import { packsRepo } from '../packs/repository.js';
-import { planDebit, thresholdMessage } from './debit.js';
+import { DEFAULT_LATE_WINDOW_MS, planDebit, type PackDebit } from './debit.js';
 import { GroupCommit } from './group-commit.js';
 import { PackLedger } from './ledger.js';
 import { usageRepo, type NewDebit, type NewUsageRecord } from './repository.js';
+import { RollupDeltas, rollupsRepo } from './rollups.repository.js';
 import type { RejectCode } from './schemas.js';
 
 /** What ingestion needs of an eSIM: its owner and whether it is deleted. */
@@ -71,6 +73,11 @@ export interface EngineOptions {
   coalesceUpTo?: number;
   /** Records per transaction without group commit. */
   pgChunk?: number;
+  /**
+   * How long after a pack's expiry a record of usage that happened while it was valid still debits it
+   * (USAGE_LATE_WINDOW_H); older ones go to overage, flagged late.
+   */
+  lateWindowMs?: number;
   /** Records per group-commit transaction at most. */
   sqliteGroup?: number;
   /** How far ahead of the clock an occurred_at may be (clock skew of the feed). */
@@ -131,16 +138,38 @@ function screen(
   return { job: { now, candidates }, rejected };
 }
 
+/**
+ * The events one debit of a pack reports: its activation (first byte), each usage threshold it crossed
+ * (once per pack and threshold) and its depletion.
+ */
+function debitEvents(d: PackDebit, usageEventId: string, now: number): NewEvent[] {
+  const out: NewEvent[] = [];
+  if (d.before.status === 'pending' && d.after.status !== 'pending')
+    out.push(packEvent('pack.activated', d.after, now, { activated_by: 'usage' }));
+  for (const type of d.crossed) {
+    const threshold = Number(type.slice('usage_'.length));
+    const key = `pack.usage_threshold:${d.packId}:${threshold}`;
+    out.push(
+      packEvent('pack.usage_threshold', d.after, now, { threshold, usage_event_id: usageEventId }, key),
+    );
+  }
+  if (d.after.status === 'depleted' && d.before.status !== 'depleted')
+    out.push(packEvent('pack.depleted', d.after, now, { usage_event_id: usageEventId }));
+  return out;
+}
+
 /** Everything one transaction writes, gathered while planning. */
 interface Writes {
   records: NewUsageRecord[];
   debits: NewDebit[];
-  notices: NewNotification[];
+  events: NewEvent[];
+  rollups: RollupDeltas;
 }
 
 export class UsageEngine {
   private readonly pgChunk: number;
   private readonly toleranceMs: number;
+  private readonly lateWindowMs: number;
   private readonly group: GroupCommit<Job, JobOutcome> | undefined;
   /** Jobs of at most this many records go through `group` (all of them with group commit). */
   private readonly groupUpTo: number;
@@ -152,6 +181,7 @@ export class UsageEngine {
   ) {
     this.pgChunk = opts.pgChunk ?? 100;
     this.toleranceMs = opts.futureToleranceMs ?? 5 * 60_000;
+    this.lateWindowMs = opts.lateWindowMs ?? DEFAULT_LATE_WINDOW_MS;
     const coalesce = opts.groupCommit ? 0 : (opts.coalesceUpTo ?? 10);
     this.groupUpTo = opts.groupCommit ? Number.POSITIVE_INFINITY : coalesce;
     this.group =
@@ -163,14 +193,20 @@ export class UsageEngine {
         : undefined;
   }
 
-  async ingest(records: UsageInput[]): Promise<IngestOutcome> {
+  /**
+   * Screens, debits and stores `records`. `chunk` overrides the records per transaction of the
+   * no-group-commit path: the feed, whose batches are large and whose acks wait for the commit anyway,
+   * writes a whole batch in one transaction (one commit instead of ten).
+   */
+  async ingest(records: UsageInput[], opts: { chunk?: number } = {}): Promise<IngestOutcome> {
+    const chunk = opts.chunk ?? this.pgChunk;
     const { job, rejected } = screen(records, this.clock.now(), this.toleranceMs);
     const outcomes: JobOutcome[] = [];
     if (this.group && job.candidates.length <= this.groupUpTo) {
       if (job.candidates.length) outcomes.push(await this.group.submit(job, job.candidates.length));
     } else {
-      for (let i = 0; i < job.candidates.length; i += this.pgChunk) {
-        const part = { now: job.now, candidates: job.candidates.slice(i, i + this.pgChunk) };
+      for (let i = 0; i < job.candidates.length; i += chunk) {
+        const part = { now: job.now, candidates: job.candidates.slice(i, i + chunk) };
         outcomes.push(...(await this.inTransaction([part])));
       }
     }
@@ -194,11 +230,16 @@ export class UsageEngine {
     const esimRows = await esimsRepo.findByIccids(tx, [...new Set(all.map((c) => c.iccid))]);
     const esims = new Map(esimRows.map((e) => [e.iccid, e]));
     const open = esimRows.filter((e) => e.status !== 'deleted').map((e) => e.id);
-    const ledger = new PackLedger(await packsRepo.lockOpen(tx, open.sort()));
+    // open packs, and the expired ones that covered the oldest record's moment: the rules debit those
+    // within the late window and flag the overage late beyond it
+    const now = jobs[0]?.now ?? this.clock.now();
+    const oldest = all.reduce((m, c) => Math.min(m, c.occurredAt), now);
+    const expiredSince = Math.min(now - this.lateWindowMs, oldest);
+    const ledger = new PackLedger(await packsRepo.lockOpen(tx, open.sort(), expiredSince));
     const known = all.filter((c) => esims.has(c.iccid)).map((c) => c.event_id);
     const seen = await usageRepo.existingEventIds(tx, known);
 
-    const writes: Writes = { records: [], debits: [], notices: [] };
+    const writes: Writes = { records: [], debits: [], events: [], rollups: new RollupDeltas() };
     const outcomes = jobs.map((job) => this.planJob(job, esims, seen, ledger, writes));
 
     const byEventId = (a: NewUsageRecord, b: NewUsageRecord) => (a.event_id < b.event_id ? -1 : 1);
@@ -206,8 +247,9 @@ export class UsageEngine {
     if (inserted !== writes.records.length)
       throw new EventTakenConcurrently('an event_id was ingested meanwhile');
     await usageRepo.insertDebits(tx, writes.debits);
+    await rollupsRepo.add(tx, writes.rollups);
     await packsRepo.applyDebits(tx, [...ledger.changes.values()], jobs[0]?.now ?? this.clock.now());
-    for (const n of writes.notices) await notificationsRepo.insertOnce(tx, n);
+    await eventsRepo.emit(tx, writes.events);
     return outcomes;
   }
 
@@ -242,7 +284,7 @@ export class UsageEngine {
     ledger: PackLedger,
     writes: Writes,
   ): RecordResult {
-    const plan = planDebit(ledger.packsOf(esim.id), c.bytes, c.occurredAt, now);
+    const plan = planDebit(ledger.packsOf(esim.id), c.bytes, c.occurredAt, now, this.lateWindowMs);
     const usageId = newId();
     writes.records.push({
       id: usageId,
@@ -254,9 +296,12 @@ export class UsageEngine {
       overage_bytes: plan.overage,
       occurred_at: c.occurredAt,
       received_at: now,
+      late: plan.late ? 1 : 0,
     });
+    writes.rollups.record(esim.user_id, c.occurredAt, c.bytes, plan.overage);
     for (const d of plan.debits) {
       ledger.update(esim.id, d.after);
+      writes.rollups.debit(d.packId, esim.user_id, c.occurredAt, d.bytes);
       writes.debits.push({
         id: newId(),
         usage_id: usageId,
@@ -265,17 +310,7 @@ export class UsageEngine {
         bytes: d.bytes,
         occurred_at: c.occurredAt,
       });
-      for (const type of d.crossed) {
-        const message = thresholdMessage(type, d.after.name);
-        writes.notices.push({
-          userId: d.after.user_id,
-          type,
-          packId: d.packId,
-          esimId: esim.id,
-          message,
-          at: now,
-        });
-      }
+      writes.events.push(...debitEvents(d, c.event_id, now));
     }
     return {
       event_id: c.event_id,

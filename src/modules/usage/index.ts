@@ -11,10 +11,13 @@ export const usageModule = defineModule({
   after: ['api-keys'],
   schemas: [UsageRecord, UsageBucket],
   services: (app) => {
-    const { db, database, clock } = app.ctx;
+    const { db, database, clock, config } = app.ctx;
     app.services.usage = new UsageService(db, clock);
     // one connection (SQLite) means one writer: concurrent batches then share group-committed transactions
-    app.services.usageEngine = new UsageEngine(db, clock, { groupCommit: database.pool().max === 1 });
+    app.services.usageEngine = new UsageEngine(db, clock, {
+      groupCommit: database.pool().max === 1,
+      lateWindowMs: config.USAGE_LATE_WINDOW_H * 3_600_000,
+    });
     // the NATS JetStream feed, when configured: the same engine, fed from the broker
     setUpUsageFeed(app);
   },

@@ -163,25 +163,4 @@ export const usageRepo = {
       .execute();
     return rows.map((r) => ({ start: Number(r.start), bytes: Number(r.bytes), overage: 0 }));
   },
-
-  /**
-   * Reported usage per UTC day for the days starting at `from` (a UTC midnight) up to `to`: one row per day,
-   * 0 where nothing was reported (the stats). A recursive CTE lists the days and a correlated SUM reads
-   * each day's range of the (occurred_at, bytes) index: index-only on both dialects, with no sort of the
-   * records (a GROUP BY on the day expression would sort every record of the window first).
-   */
-  async bytesPerDay(db: Executor, from: number, to: number): Promise<{ day: number; bytes: number }[]> {
-    const { rows } = await sql<{ day: unknown; bytes: unknown }>`
-      with recursive days(day) as (
-        select cast(${from} as bigint)
-        union all
-        select day + 86400000 from days where day + 86400000 < ${to}
-      )
-      select day,
-             (select coalesce(sum(bytes), 0) from usage_records
-               where occurred_at >= days.day and occurred_at < days.day + 86400000) as bytes
-      from days
-      order by day`.execute(db);
-    return rows.map((r) => ({ day: Number(r.day ?? 0), bytes: Number(r.bytes ?? 0) }));
-  },
 };

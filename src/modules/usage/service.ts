@@ -1,6 +1,8 @@
 /**
  * Reading usage: a user's records, their summary over a time range and a pack's usage over time. Buckets
- * are UTC hours or days summed in SQL; the range is bounded so one request never scans without limit.
+ * are UTC hours or days; the whole hours of a range are read from the hourly rollups and only its two
+ * partial edge hours from the records (ranges.ts), so a read costs the same however long the history is.
+ * The range is bounded so one request never reads without limit.
  */
 import type { Db } from '../../db/index.js';
 import type { UsageRecordRow } from '../../db/types.js';
@@ -8,7 +10,9 @@ import { badRequest, notFound } from '../../errors.js';
 import { DAY_MS, HOUR_MS, iso, type Clock } from '../../lib/clock.js';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
 import { packsRepo } from '../packs/repository.js';
+import { mergeBuckets, mergeTotals, splitRange } from './ranges.js';
 import { usageRepo, type Bucket } from './repository.js';
+import { rollupsRepo } from './rollups.repository.js';
 import type { Granularity, RangeInput, UsageRecordView } from './schemas.js';
 
 export interface UsageRange {
@@ -97,14 +101,20 @@ export class UsageService {
   /** Totals, per-pack totals and buckets over the query's range (400 for a bad or too long range). */
   async summary(userId: string, q: RangeInput) {
     const range = resolveRange(q, this.clock.now());
-    const rows = await usageRepo.userBuckets(
-      this.db,
-      userId,
-      range.from,
-      range.to,
-      BUCKET_MS[range.granularity],
-    );
-    const totals = await usageRepo.userPackTotals(this.db, userId, range.from, range.to);
+    const size = BUCKET_MS[range.granularity];
+    const { whole, edges } = splitRange(range.from, range.to);
+    const [bucketParts, totalParts] = await Promise.all([
+      Promise.all([
+        ...(whole ? [rollupsRepo.userBuckets(this.db, userId, whole[0], whole[1], size)] : []),
+        ...edges.map(([a, b]) => usageRepo.userBuckets(this.db, userId, a, b, size)),
+      ]),
+      Promise.all([
+        ...(whole ? [rollupsRepo.userPackTotals(this.db, userId, whole[0], whole[1])] : []),
+        ...edges.map(([a, b]) => usageRepo.userPackTotals(this.db, userId, a, b)),
+      ]),
+    ]);
+    const rows = mergeBuckets(bucketParts);
+    const totals = mergeTotals(totalParts);
     const names = await packsRepo.namesOf(
       this.db,
       totals.map((t) => t.pack_id),
@@ -122,14 +132,12 @@ export class UsageService {
   async packUsage(userId: string, packId: string, q: RangeInput) {
     const range = resolveRange(q, this.clock.now());
     if (!(await packsRepo.findOwned(this.db, userId, packId))) throw notFound('Pack');
-    const rows = await usageRepo.packBuckets(
-      this.db,
-      userId,
-      packId,
-      range.from,
-      range.to,
-      BUCKET_MS[range.granularity],
-    );
-    return { pack_id: packId, ...rangeView(range), buckets: denseBuckets(range, rows) };
+    const size = BUCKET_MS[range.granularity];
+    const { whole, edges } = splitRange(range.from, range.to);
+    const parts = await Promise.all([
+      ...(whole ? [rollupsRepo.packBuckets(this.db, packId, whole[0], whole[1], size)] : []),
+      ...edges.map(([a, b]) => usageRepo.packBuckets(this.db, userId, packId, a, b, size)),
+    ]);
+    return { pack_id: packId, ...rangeView(range), buckets: denseBuckets(range, mergeBuckets(parts)) };
   }
 }

@@ -14,6 +14,7 @@ import type { SessionEvents } from '../../sessions/events.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
 import { refreshTokensRepo } from '../auth/repository.js';
 import { esimsRepo } from '../esims/repository.js';
+import { eventsRepo } from '../events/repository.js';
 import { packsRepo } from '../packs/repository.js';
 import { usersRepo } from './repository.js';
 import type { AdminUserDetail, UserView } from './schemas.js';
@@ -119,6 +120,12 @@ export class AdminUsersService {
       if (next.status === 'suspended' && before.status !== 'suspended') {
         await refreshTokensRepo.revokeUser(tx, id, now);
         revoked = true;
+        await eventsRepo.emit(tx, {
+          type: 'user.suspended',
+          userId: id,
+          at: now,
+          data: { user: { id, status: after.status, role: after.role } },
+        });
       }
       await this.log(tx, 'admin.user_updated', actorId, id, meta, {
         before: { status: before.status, role: before.role },

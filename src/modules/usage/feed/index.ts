@@ -21,7 +21,7 @@ export function setUpUsageFeed(app: FastifyInstance): void {
     nakDelayMs: config.USAGE_FEED_NAK_DELAY_MS,
     log,
     ingest: async (records) => {
-      const out = await engine.ingest(records);
+      const out = await engine.ingest(records, { chunk: config.USAGE_FEED_BATCH });
       if (out.accepted) ingested.inc({ outcome: 'accepted' }, out.accepted);
       if (out.duplicates) ingested.inc({ outcome: 'duplicate' }, out.duplicates);
       if (out.rejected.length) ingested.inc({ outcome: 'rejected' }, out.rejected.length);

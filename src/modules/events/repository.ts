@@ -1,0 +1,101 @@
+/**
+ * SQL for the event outbox, and `emit`, the one way an event is written. `emit` runs in the caller's
+ * transaction (so an event exists if and only if the change it reports committed), then hands the events
+ * it wrote to their in-transaction consumers: the user's notifications and the webhook deliveries. Once
+ * the transaction commits, the webhook worker of this process is woken (other instances poll).
+ */
+import { chunks } from '../../db/batch.js';
+import { onCommit, type Executor } from '../../db/index.js';
+import type { EventRow } from '../../db/types.js';
+import { newId } from '../../lib/ids.js';
+import { notifyFromEvents } from '../notifications/consumer.js';
+import { fanOutToWebhooks } from '../webhooks/fanout.js';
+import { signalCommitted } from './signal.js';
+import type { EventType, NewEvent, OutboxEvent } from './types.js';
+
+export interface EventFilter {
+  type?: EventType;
+  userId?: string;
+  since?: number;
+  until?: number;
+  before?: string;
+  limit: number;
+}
+
+export const eventsRepo = {
+  /**
+   * Writes `events` through `db` (the caller's transaction) and runs their consumers in it. An event
+   * whose dedupe key was emitted before is left out. Returns the events written now.
+   */
+  async emit(db: Executor, events: NewEvent | readonly NewEvent[]): Promise<OutboxEvent[]> {
+    const list: readonly NewEvent[] = Array.isArray(events) ? events : [events as NewEvent];
+    const written: OutboxEvent[] = [];
+    for (const part of chunks(list)) {
+      const rows = part.map((e) => ({
+        id: newId(),
+        type: e.type,
+        occurred_at: e.at,
+        user_id: e.userId,
+        payload: JSON.stringify(e.data),
+        dedupe_key: e.dedupeKey ?? null,
+      }));
+      const inserted = await db
+        .insertInto('events')
+        .values(rows)
+        .onConflict((oc) => oc.column('dedupe_key').doNothing())
+        .returning('id')
+        .execute();
+      const kept = new Set(inserted.map((r) => r.id));
+      part.forEach((e, i) => {
+        const id = rows[i]!.id;
+        if (kept.has(id)) written.push({ id, type: e.type, userId: e.userId, at: e.at, data: e.data });
+      });
+    }
+    if (written.length === 0) return written;
+    await notifyFromEvents(db, written);
+    if ((await fanOutToWebhooks(db, written)) > 0) onCommit(db, signalCommitted);
+    return written;
+  },
+
+  /** Newest first by id, `limit + 1` rows so the caller can tell whether more exist. */
+  list(db: Executor, f: EventFilter): Promise<EventRow[]> {
+    let q = db.selectFrom('events').selectAll();
+    if (f.type) q = q.where('type', '=', f.type);
+    if (f.userId) q = q.where('user_id', '=', f.userId);
+    if (f.since !== undefined) q = q.where('occurred_at', '>=', f.since);
+    if (f.until !== undefined) q = q.where('occurred_at', '<', f.until);
+    if (f.before) q = q.where('id', '<', f.before);
+    return q
+      .orderBy('id', 'desc')
+      .limit(f.limit + 1)
+      .execute();
+  },
+
+  findById(db: Executor, id: string): Promise<EventRow | undefined> {
+    return db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  /** Events by id (the webhook worker reads the events of the deliveries it claimed). */
+  findMany(db: Executor, ids: readonly string[]): Promise<EventRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return db.selectFrom('events').selectAll().where('id', 'in', ids).execute();
+  },
+
+  /** Ids of the events of `types` (all when empty) that happened in [since, until), oldest first. */
+  async idsBetween(
+    db: Executor,
+    since: number,
+    until: number,
+    types: readonly string[],
+    limit: number,
+  ): Promise<string[]> {
+    let q = db
+      .selectFrom('events')
+      .select('id')
+      .where('occurred_at', '>=', since)
+      .where('occurred_at', '<', until);
+    if (types.length) q = q.where('type', 'in', types);
+    const rows = await q.orderBy('occurred_at').orderBy('id').limit(limit).execute();
+    return rows.map((r) => r.id);
+  },
+};
