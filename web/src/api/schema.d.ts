@@ -54,6 +54,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/admin/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Events (what happened: a pack depleted, an order paid ...), newest first; filters `type`, `user_id`, `since`, `until` */
+    get: operations['listAdminEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/auth/register': {
     parameters: {
       query?: never;
@@ -854,6 +871,37 @@ export interface components {
       created_at: string;
       read_at: string | null;
       read_by: string | null;
+    };
+    Event: {
+      /** @description UUIDv7 */
+      id: string;
+      /**
+       * @description What happened
+       * @enum {unknown}
+       */
+      type:
+        | 'order.paid'
+        | 'order.refunded'
+        | 'pack.purchased'
+        | 'pack.activated'
+        | 'pack.usage_threshold'
+        | 'pack.depleted'
+        | 'pack.expiring'
+        | 'pack.expired'
+        | 'pack.cancelled'
+        | 'esim.created'
+        | 'esim.status_changed'
+        | 'user.suspended';
+      /**
+       * Format: date-time
+       * @description ISO 8601 UTC
+       */
+      occurred_at: string;
+      user_id: string | null;
+      /** @description What a partner needs to act: ids, bytes used and left, status */
+      data: {
+        [key: string]: unknown;
+      };
     };
     Tokens: {
       access_token: string;
@@ -1695,6 +1743,88 @@ export interface operations {
       };
       /** @description RFC 9457 problem details */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listAdminEvents: {
+    parameters: {
+      query?: {
+        /** @description What happened */
+        type?:
+          | 'order.paid'
+          | 'order.refunded'
+          | 'pack.purchased'
+          | 'pack.activated'
+          | 'pack.usage_threshold'
+          | 'pack.depleted'
+          | 'pack.expiring'
+          | 'pack.expired'
+          | 'pack.cancelled'
+          | 'esim.created'
+          | 'esim.status_changed'
+          | 'user.suspended';
+        /** @description UUIDv7 */
+        user_id?: string;
+        /** @description inclusive: events that happened at or after it */
+        since?: string;
+        /** @description exclusive: events that happened before it */
+        until?: string;
+        limit?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Event'][];
+            next_cursor: string | null;
+          };
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
         headers: {
           [name: string]: unknown;
         };
