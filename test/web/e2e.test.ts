@@ -327,6 +327,7 @@ describe('web: customer and console end to end', { skip: browserSkip() }, () => 
     const context = await web.browser.newContext({ viewport: DESKTOP });
     const page = await context.newPage();
     await page.goto(`${web.base}/signin`);
+    await page.getByLabel('Email').waitFor(); // React has drawn the page
     await page.keyboard.press('Tab'); // the skip link comes first
     assert.equal(await page.evaluate(`document.activeElement?.textContent`), 'Skip to the content');
     await page.getByLabel('Email').focus();

@@ -5,7 +5,7 @@ import { api, unwrap } from '../../api/client';
 import { Empty, ErrorNote, Field, Loading, Page } from '../../components/ui';
 import { formatBytes, formatDate } from '../../format';
 import { Link, navigate, useLocation } from '../../router';
-import { ActivityTable } from './Oversight';
+import { ActivityTable } from './Activity';
 
 type Status = 'active' | 'suspended' | 'deleted';
 
