@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { decodePng } from '../fixtures/qr-decode.js';
-import { adminSession, DIALECTS, pgAvailable, uniqueEmail, type Session } from '../helper.js';
+import { adminSession, DIALECTS, pgAvailable, registerUser, uniqueEmail, type Session } from '../helper.js';
 import {
   axe,
   browserSkip,
@@ -225,6 +225,13 @@ for (const dialect of DIALECTS) {
       await check(page, 'console dashboard');
       await shot(page, 'console-dashboard-desktop');
       await page.getByRole('link', { name: 'Users' }).click();
+      // more users than a page: the list reads the next one on demand
+      for (let i = 0; i < 50; i++) await registerUser(web.env.app, uniqueEmail('crowd'));
+      await page.reload();
+      await page.locator('table.data tbody tr').nth(49).waitFor();
+      assert.equal(await page.locator('table.data tbody tr').count(), 50);
+      await page.getByRole('button', { name: 'Show more users' }).click();
+      await page.locator('table.data tbody tr').nth(50).waitFor();
       await page.getByLabel('Email or name').fill(email);
       await page.getByRole('button', { name: 'Search' }).click();
       await page.getByRole('link', { name: email }).click();

@@ -1,6 +1,6 @@
 /** The activity log: everyone's, filtered by action or user; the table is also a user's activity. */
-import { useQuery } from '@tanstack/react-query';
 import { api, unwrap, type Schemas } from '../../api/client';
+import { usePaged } from '../../api/paged';
 import { Empty, ErrorNote, Field, Loading, Page } from '../../components/ui';
 import { formatDate } from '../../format';
 import { Link } from '../../router';
@@ -49,17 +49,16 @@ export function ActivityPage() {
   const { get, submit } = useFilters('/admin/activity');
   const action = get('action');
   const userId = get('user_id');
-  const activity = useQuery({
-    queryKey: ['admin', 'activity', action, userId],
-    queryFn: () =>
-      unwrap(
-        api.GET('/api/v1/admin/activity', {
-          params: {
-            query: { limit: 100, ...(action ? { action } : {}), ...(userId ? { user_id: userId } : {}) },
-          },
-        }),
-      ),
-  });
+  const activity = usePaged(['admin', 'activity', action, userId], (cursor) =>
+    unwrap(
+      api.GET('/api/v1/admin/activity', {
+        params: {
+          query: { limit: 50, cursor, ...(action ? { action } : {}), ...(userId ? { user_id: userId } : {}) },
+        },
+      }),
+    ),
+  );
+
   return (
     <Page title="Activity log">
       <form className="filters" onSubmit={submit}>
@@ -75,7 +74,17 @@ export function ActivityPage() {
       </form>
       {activity.isPending && <Loading what="the activity log" />}
       {activity.isError && <ErrorNote error={activity.error} retry={() => activity.refetch()} />}
-      {activity.isSuccess && <ActivityTable items={activity.data.items} />}
+      {activity.data && <ActivityTable items={activity.data.items} />}
+      {activity.more && (
+        <button
+          type="button"
+          className="secondary"
+          onClick={activity.more.load}
+          disabled={activity.more.loading}
+        >
+          {activity.more.loading ? 'Loading…' : 'Show older entries'}
+        </button>
+      )}
     </Page>
   );
 }

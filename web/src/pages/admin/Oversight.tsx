@@ -1,7 +1,7 @@
 /** Everyone's packs and eSIMs with filters, and the list and filter pieces the console's pages share. */
-import { useQuery } from '@tanstack/react-query';
 import { useId, type FormEvent, type ReactNode } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
+import { usePaged, type Paged } from '../../api/paged';
 import { Empty, ErrorNote, Field, Loading, Page } from '../../components/ui';
 import { formatBytes, formatDate } from '../../format';
 import { Link, navigate, useLocation } from '../../router';
@@ -43,13 +43,7 @@ export function Listing<T>({
   head,
   row,
 }: {
-  query: {
-    isPending: boolean;
-    isError: boolean;
-    error: unknown;
-    refetch: () => unknown;
-    data?: { items: T[] };
-  };
+  query: Paged<T>;
   what: string;
   empty: string;
   head: string[];
@@ -65,19 +59,26 @@ export function Listing<T>({
       </Empty>
     );
   return (
-    <table className="data">
-      <caption className="visually-hidden">{what}</caption>
-      <thead>
-        <tr>
-          {head.map((h) => (
-            <th key={h} scope="col">
-              {h}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>{items.map(row)}</tbody>
-    </table>
+    <>
+      <table className="data">
+        <caption className="visually-hidden">{what}</caption>
+        <thead>
+          <tr>
+            {head.map((h) => (
+              <th key={h} scope="col">
+                {h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{items.map(row)}</tbody>
+      </table>
+      {query.more && (
+        <button type="button" className="secondary" onClick={query.more.load} disabled={query.more.loading}>
+          {query.more.loading ? 'Loading…' : `Show more ${what}`}
+        </button>
+      )}
+    </>
   );
 }
 
@@ -88,17 +89,16 @@ export function PacksOversight() {
   const { get, submit } = useFilters('/admin/packs');
   const status = get('status') as (typeof PACK_STATUSES)[number] | '';
   const userId = get('user_id');
-  const packs = useQuery({
-    queryKey: ['admin', 'packs', status, userId],
-    queryFn: () =>
-      unwrap(
-        api.GET('/api/v1/admin/packs', {
-          params: {
-            query: { limit: 100, ...(status ? { status } : {}), ...(userId ? { user_id: userId } : {}) },
-          },
-        }),
-      ),
-  });
+  const packs = usePaged(['admin', 'packs', status, userId], (cursor) =>
+    unwrap(
+      api.GET('/api/v1/admin/packs', {
+        params: {
+          query: { limit: 50, cursor, ...(status ? { status } : {}), ...(userId ? { user_id: userId } : {}) },
+        },
+      }),
+    ),
+  );
+
   return (
     <Page title="Packs">
       <form className="filters" onSubmit={submit}>
@@ -134,15 +134,13 @@ export function EsimsOversight() {
   const { get, submit } = useFilters('/admin/esims');
   const status = get('status') as (typeof ESIM_STATUSES)[number] | '';
   const iccid = get('iccid');
-  const esims = useQuery({
-    queryKey: ['admin', 'esims', status, iccid],
-    queryFn: () =>
-      unwrap(
-        api.GET('/api/v1/admin/esims', {
-          params: { query: { limit: 100, ...(status ? { status } : {}), ...(iccid ? { iccid } : {}) } },
-        }),
-      ),
-  });
+  const esims = usePaged(['admin', 'esims', status, iccid], (cursor) =>
+    unwrap(
+      api.GET('/api/v1/admin/esims', {
+        params: { query: { limit: 50, cursor, ...(status ? { status } : {}), ...(iccid ? { iccid } : {}) } },
+      }),
+    ),
+  );
   return (
     <Page title="eSIMs">
       <form className="filters" onSubmit={submit}>
