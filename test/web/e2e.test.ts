@@ -275,6 +275,24 @@ for (const dialect of DIALECTS) {
       await shop.goto(`${web.base}/`);
       await shop.getByRole('heading', { name: 'Europe Traveller Plus' }).waitFor();
       assert.match(await shop.locator('[data-plan-code^="EU-"] .price').innerText(), /€\s?12\.50|12,50\s?€/);
+
+      // a plan made in the console goes on sale; one taken off sale leaves the shop
+      await page.getByRole('button', { name: 'New plan' }).click();
+      const create = page.getByRole('region', { name: 'New plan' });
+      await create.getByLabel('Code').fill(`IT-3GB-${dialect.toUpperCase()}`);
+      await create.getByLabel('Name').fill('Italy Weekend');
+      await create.getByLabel('Data (GB)').fill('3');
+      await create.getByLabel('Days').fill('3');
+      await create.getByLabel('Price').fill('7.5');
+      await create.getByLabel('Countries').fill('it');
+      await create.getByRole('button', { name: 'Create plan' }).click();
+      await page.getByRole('heading', { name: /Italy Weekend/ }).waitFor();
+      await page.getByRole('button', { name: 'Take off sale: Japan Week' }).click();
+      await page.getByRole('button', { name: 'Put on sale: Japan Week' }).waitFor();
+      await shop.reload();
+      await shop.getByRole('heading', { name: 'Italy Weekend' }).waitFor();
+      assert.match(await shop.locator('[data-plan-code^="IT-"] .countries').innerText(), /Italy/);
+      assert.equal(await shop.getByRole('heading', { name: 'Japan Week' }).count(), 0);
       assert.deepEqual(errors, []);
       await context.close();
     });
