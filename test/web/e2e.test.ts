@@ -326,6 +326,10 @@ for (const dialect of DIALECTS) {
       await page.locator('.gauge').waitFor();
       assert.ok(await fits(), 'data page fits a phone');
       await shot(page, 'packs-phone');
+      // a customer who opens the console is told it is for staff
+      await page.goto(`${web.base}/admin`);
+      await page.getByRole('heading', { name: 'This console is for KSWiFi staff' }).waitFor();
+      await page.getByText('which is a customer account').waitFor();
       assert.deepEqual(errors, []);
       await context.close();
 
