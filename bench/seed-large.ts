@@ -265,7 +265,7 @@ async function main(): Promise<void> {
           event_id: `bench-${run}-${i}`,
           esim_id: e.id,
           user_id: e.user_id,
-          iccid: e.iccid,
+          iccid: e.iccid ?? '',
           bytes: int(1024, 50 * 1024 * 1024),
           overage_bytes: 0,
           occurred_at: at,

@@ -2,6 +2,7 @@
  * Configuration: one TypeBox schema validated by env-schema at start. A bad value stops the process with a
  * single line naming the variable (ConfigError). `.env` is read when present; the real environment wins.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import envSchema from 'env-schema';
 import { Type, type Static } from 'typebox';
@@ -103,6 +104,42 @@ export const ConfigSchema = Type.Object({
   REFUND_INTERVAL_S: Int(30, 0, 86400),
   // the built web app (npm run build → dist/web), served at / and /admin when its index.html is there
   WEB_DIR: Type.String({ default: 'dist/web', minLength: 1, maxLength: 1000 }),
+  // webhooks (modules/webhooks): the key that seals the endpoints' signing secrets at rest, 32 bytes as
+  // base64 or hex; outside production a fixed development key is used when it is not set
+  WEBHOOK_SECRET_KEY: Type.Optional(
+    Type.String({ pattern: '^([A-Za-z0-9+/]{43}=|[A-Za-z0-9_-]{43}|[0-9a-fA-F]{64})$' }),
+  ),
+  // seconds to wait before each retry, comma-separated (about three days by default); then failed
+  WEBHOOK_RETRY_SCHEDULE_S: Type.String({
+    default: '5,300,1800,7200,18000,36000,50400,50400,50400,50400',
+    pattern: '^[0-9]{1,7}(,[0-9]{1,7}){0,29}$',
+  }),
+  WEBHOOK_TIMEOUT_MS: Int(10000, 100, 60000),
+  /** How long a worker holds a delivery it is sending; past it another worker sends it again. */
+  WEBHOOK_LEASE_S: Int(60, 1, 3600),
+  /** An endpoint failing without a success for this long is disabled and the admins alerted. */
+  WEBHOOK_DISABLE_AFTER_S: Int(432000, 1, 31536000),
+  /** Lets endpoints be http:// and private, loopback or link-local addresses (tests, development). */
+  WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false }),
+  /** Whether this process sends webhooks (each serving process does; several are safe together). */
+  WEBHOOK_WORKER: Type.Boolean({ default: true }),
+  WEBHOOK_POLL_MS: Int(1000, 10, 600000),
+  WEBHOOK_CONCURRENCY: Int(32, 1, 1000),
+  // e-mail: sent through SMTP when SMTP_URL is set (then MAIL_FROM is required); written to the log otherwise
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://[^\\s]+$', maxLength: 2000 })),
+  /** `kswifi@example.com` or `KSWiFi <kswifi@example.com>`: one line with an address. */
+  MAIL_FROM: Type.Optional(
+    Type.String({ minLength: 3, maxLength: 300, pattern: '^[^\\r\\n@]*@[^\\r\\n@]+$' }),
+  ),
+  /** Seconds to wait before each new try of a mail the SMTP server refused; after the last, it is failed. */
+  MAIL_RETRY_SCHEDULE_S: Type.String({
+    default: '30,120,600,1800,7200,21600',
+    pattern: '^[0-9]{1,6}(,[0-9]{1,6}){0,19}$',
+  }),
+  /** The address of the web app the links in e-mails point at; http://localhost:<PORT> when unset. */
+  PUBLIC_APP_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s?#]+$', maxLength: 500 })),
+  /** When true, POST /packs refuses (403) an account whose e-mail address is not verified yet. */
+  REQUIRE_VERIFIED_EMAIL_TO_BUY: Type.Boolean({ default: false }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -152,6 +189,12 @@ export function loadConfig(
   }
   if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
     throw new ConfigError('Invalid configuration: JWT_SECRET is required when NODE_ENV=production');
+  }
+  if (config.WEBHOOK_LEASE_S * 1000 <= config.WEBHOOK_TIMEOUT_MS) {
+    throw new ConfigError('Invalid configuration: WEBHOOK_LEASE_S must be longer than WEBHOOK_TIMEOUT_MS');
+  }
+  if (config.SMTP_URL !== undefined && config.MAIL_FROM === undefined) {
+    throw new ConfigError('Invalid configuration: MAIL_FROM is required when SMTP_URL is set');
   }
   if ((config.ADMIN_EMAIL === undefined) !== (config.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
@@ -233,4 +276,26 @@ export function configWarnings(c: Config): string[] {
     );
   }
   return out;
+}
+
+/**
+ * The key that seals webhook signing secrets (AES-256-GCM). Outside production without WEBHOOK_SECRET_KEY,
+ * a key derived from a fixed text (so every instance and restart agrees; it protects nothing: development
+ * only). In production without it: undefined, and webhook endpoints cannot be created or sent to.
+ */
+export function webhookKeyOf(config: Config): Buffer | undefined {
+  const k = config.WEBHOOK_SECRET_KEY;
+  if (k) return /^[0-9a-fA-F]{64}$/.test(k) ? Buffer.from(k, 'hex') : Buffer.from(k, 'base64url');
+  if (config.NODE_ENV === 'production') return undefined;
+  return createHash('sha256').update('kswifi-development-only-webhook-key').digest();
+}
+
+/** The links in e-mails start here (no trailing slash). */
+export function publicAppUrlOf(config: Config): string {
+  return (config.PUBLIC_APP_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
+}
+
+/** MAIL_RETRY_SCHEDULE_S as milliseconds, one entry per retry. */
+export function mailRetryScheduleOf(config: Config): number[] {
+  return config.MAIL_RETRY_SCHEDULE_S.split(',').map((s) => Number(s) * 1000);
 }

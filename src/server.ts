@@ -11,6 +11,7 @@ import { openDatabase } from './db/index.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createLogger } from './logger.js';
 import { startJobs } from './jobs.js';
+import { startEs2plus } from './modules/esims/es2plus/runtime.js';
 import { startClusterRelay } from './sessions/cluster-bus.js';
 import { ensureAdminFromOutside } from './modules/users/bootstrap.js';
 
@@ -37,6 +38,8 @@ async function prepare(config: Config): Promise<void> {
 async function serve(config: Config, runJobs: boolean): Promise<void> {
   const app = await buildApp(config);
   const stopJobs = runJobs ? startJobs(app) : () => undefined;
+  // SMDP_MODE=es2plus: the SM-DP+ callback listener (ES2_PORT) and the order reconciler
+  const es2plus = await startEs2plus(app, runJobs);
   // A cluster worker stops on the primary's SIGTERM only: Ctrl-C signals the whole process group, and a
   // SIGINT here followed by the primary's SIGTERM would count as a second signal and exit(1) mid-drain.
   if (cluster.isWorker) process.on('SIGINT', () => undefined);
@@ -44,6 +47,7 @@ async function serve(config: Config, runJobs: boolean): Promise<void> {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
     stopJobs();
+    await es2plus?.stop();
     // close() closes the idle keep-alive connections once; one that finishes its in-flight request later
     // would hold the server open until the client drops it (the 10 s timeout, then exit 1): close those as
     // they go idle

@@ -24,6 +24,8 @@ export interface UsersTable {
   updated_at: number;
   last_login_at: number | null;
   deleted_at: number | null;
+  email_notifications: Generated<number>; // 0/1: usage and expiry e-mails (account e-mails always go)
+  email_verified_at: number | null; // set by a verification (or password-reset) link
 }
 
 export interface RefreshTokensTable {
@@ -59,13 +61,21 @@ export interface ActivityTable {
   created_at: number;
 }
 
-export type EsimStatus = 'released' | 'downloaded' | 'installed' | 'enabled' | 'disabled' | 'deleted';
+export type EsimStatus =
+  | 'provisioning' // SMDP_MODE=es2plus: written before the SM-DP+ is asked, until ConfirmOrder answers
+  | 'error' // the SM-DP+ reported a failed download or installation (smdp_status keeps its code)
+  | 'released'
+  | 'downloaded'
+  | 'installed'
+  | 'enabled'
+  | 'disabled'
+  | 'deleted';
 
 export interface EsimsTable {
   id: string;
   user_id: string;
   label: string | null;
-  iccid: string;
+  iccid: string | null; // null only while provisioning, before the SM-DP+ named the profile
   eid: string | null;
   status: EsimStatus;
   smdp_address: string;
@@ -74,6 +84,12 @@ export interface EsimsTable {
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
+  profile_type: string | null; // es2plus: what was ordered
+  smdp_ordered_at: number | null; // es2plus: when DownloadOrder answered with the ICCID
+  smdp_status: string | null; // es2plus: the SM-DP+ status behind `error` (e.g. `point 3 Failed 8.8.5/6.4`)
+  idempotency_key: string | null; // unique per user: POST /esims with Idempotency-Key
+  request_hash: string | null;
+  provision_attempts: Generated<number>; // the reconciler's tries of a provisioning row
 }
 
 export interface EsimEventsTable {
@@ -81,9 +97,31 @@ export interface EsimEventsTable {
   esim_id: string;
   from_status: EsimStatus | null;
   to_status: EsimStatus;
-  actor_type: 'user' | 'admin' | 'api_key' | 'system';
+  actor_type: 'user' | 'admin' | 'api_key' | 'system' | 'smdp';
   actor_id: string | null;
   created_at: number;
+  notification_point?: number | null; // an SM-DP+ callback's raw notificationPointId
+  point_status?: string | null; // and its status (`Executed-Success`, `Failed 8.2.7/6.4`)
+}
+
+export type ProfileStockState = 'available' | 'allocated' | 'unavailable';
+
+/** The operator's own profile stock, imported from the SM-DP+ vendor's CSV (esims module). */
+export interface EsimProfilesTable {
+  id: string;
+  iccid: string;
+  imsi: string;
+  profile_type: string;
+  state: ProfileStockState;
+  esim_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EsimStockLevelsTable {
+  profile_type: string;
+  low_water: number;
+  updated_at: number;
 }
 
 export interface PlansTable {
@@ -316,6 +354,37 @@ export interface WebhookAttemptsTable {
   response_excerpt: string | null; // at most 1 KB of the answer
 }
 
+export type MailStatus = 'pending' | 'sent' | 'failed';
+
+export interface MailOutboxTable {
+  id: string;
+  idempotency_key: string; // unique: `<event or purpose id>:<template>`, a repeat is a no-op
+  user_id: string | null;
+  kind: string; // the template
+  recipient: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  status: MailStatus;
+  attempts: number;
+  next_attempt_at: number; // due time; while a worker sends, its lease
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export type AccountTokenPurpose = 'password_reset' | 'verify_email';
+
+export interface AccountTokensTable {
+  id: string;
+  user_id: string;
+  purpose: AccountTokenPurpose;
+  token_hash: string; // SHA-256 hex of the token in the link; unique
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
@@ -339,6 +408,10 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   payment_events: PaymentEventsTable;
   refund_outbox: RefundOutboxTable;
+  esim_profiles: EsimProfilesTable;
+  esim_stock_levels: EsimStockLevelsTable;
+  mail_outbox: MailOutboxTable;
+  account_tokens: AccountTokensTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -358,3 +431,5 @@ export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
 export type RefundOutboxRow = Selectable<RefundOutboxTable>;
+export type MailRow = Selectable<MailOutboxTable>;
+export type AccountTokenRow = Selectable<AccountTokensTable>;

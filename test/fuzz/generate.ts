@@ -83,6 +83,9 @@ export function sample(schema: Schema, fx: Fixtures): unknown {
       if (p.startsWith('^[\\x21')) return `idem-${next()}`;
       if (p.startsWith('^[a-z0-9_.-]')) return 'pack.created';
       if (p.startsWith('^[^\\u0000')) return 'fuzz label';
+      // the token of an e-mailed link (base64url): well formed, but never a live one
+      if (p === '^[A-Za-z0-9_-]+$')
+        return 'fuzzToken'.padEnd(Math.max(43, Number(schema.minLength ?? 1)), 'z');
       throw new Error(`no sample for pattern ${p}`);
     }
     case 'integer':
@@ -120,6 +123,10 @@ function baselineBody(op: Operation, fx: Fixtures): unknown {
     case 'POST /api/v1/auth/refresh':
     case 'POST /api/v1/auth/logout':
       return { refresh_token: fx.refreshUser.refresh };
+    case 'POST /api/v1/auth/password-reset/confirm':
+      return { token: fx.resetToken, new_password: 'a new password 1' };
+    case 'POST /api/v1/auth/verify-email':
+      return { token: fx.verifyToken };
     case 'PATCH /api/v1/users/me':
       return { full_name: 'Fuzz User', phone_number: '+15551234567' };
     case 'POST /api/v1/users/me/password':
@@ -148,6 +155,19 @@ function baselineBody(op: Operation, fx: Fixtures): unknown {
       return { reason: 'fuzz' };
     case 'POST /api/v1/admin/users/{id}/packs':
       return { plan_id: fx.ids.plan, reason: 'fuzz grant' };
+    case 'POST /api/v1/admin/esim-profiles/import':
+      return { csv: 'ICCID,IMSI,PROFILE_TYPE\n8988300000000000018,001010000000001,FUZZ\n' };
+    case 'PUT /api/v1/admin/esim-profiles/low-water':
+      return { profile_type: 'FUZZ', low_water: 1 };
+    case 'POST /api/v1/admin/webhooks':
+      return { url: 'https://93.184.216.34/kswifi-fuzz', event_types: ['pack.expiring'] };
+    case 'PATCH /api/v1/admin/webhooks/{id}':
+      return { description: 'fuzz renamed' };
+    case 'POST /api/v1/admin/webhooks/{id}/replay':
+      return {
+        since: new Date(Date.now() - 3600_000).toISOString(),
+        until: new Date(Date.now() + 60_000).toISOString(),
+      };
     default:
       return sample(op.body!.schema, fx);
   }

@@ -1,7 +1,7 @@
 /** SQL for eSIMs and their history. Takes the database or a transaction first; holds no rules. */
 import type { Executor } from '../../db/index.js';
 import type { Database, EsimEventsTable, EsimRow, EsimStatus, EsimsTable } from '../../db/types.js';
-import type { ExpressionBuilder, Insertable } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type Updateable } from 'kysely';
 
 export interface EsimListFilter {
   userId: string;
@@ -95,7 +95,7 @@ export const esimsRepo = {
     db: Executor,
     id: string,
     from: EsimStatus,
-    set: { status: EsimStatus; updated_at: number; eid?: string; deleted_at?: number },
+    set: Updateable<EsimsTable> & { status: EsimStatus; updated_at: number },
   ): Promise<EsimRow | undefined> {
     return db
       .updateTable('esims')
@@ -134,13 +134,70 @@ export const esimsRepo = {
   findByIccids(
     db: Executor,
     iccids: string[],
-  ): Promise<Pick<EsimRow, 'id' | 'user_id' | 'iccid' | 'status'>[]> {
+  ): Promise<(Pick<EsimRow, 'id' | 'user_id' | 'status'> & { iccid: string })[]> {
     if (iccids.length === 0) return Promise.resolve([]);
     return db
       .selectFrom('esims')
       .select(['id', 'user_id', 'iccid', 'status'])
       .where('iccid', 'in', iccids)
+      .$narrowType<{ iccid: string }>()
       .execute();
+  },
+
+  /** The user's eSIM created with this Idempotency-Key. */
+  findByKey(db: Executor, userId: string, key: string): Promise<EsimRow | undefined> {
+    return db
+      .selectFrom('esims')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('idempotency_key', '=', key)
+      .executeTakeFirst();
+  },
+
+  findByIccid(db: Executor, iccid: string): Promise<EsimRow | undefined> {
+    return db.selectFrom('esims').selectAll().where('iccid', '=', iccid).executeTakeFirst();
+  },
+
+  setIccid(db: Executor, id: string, iccid: string): Promise<EsimRow | undefined> {
+    return db.updateTable('esims').set({ iccid }).where('id', '=', id).returningAll().executeTakeFirst();
+  },
+
+  /** DownloadOrder answered: the ICCID is ours now (only while the row is still provisioning). */
+  recordOrdered(db: Executor, id: string, iccid: string, now: number): Promise<EsimRow | undefined> {
+    return db
+      .updateTable('esims')
+      .set({ iccid, smdp_ordered_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'provisioning')
+      .returningAll()
+      .executeTakeFirst();
+  },
+
+  /** Rows still provisioning whose last change is older than `before` (the reconciler's work). */
+  stuckProvisioning(db: Executor, before: number, limit: number): Promise<EsimRow[]> {
+    return db
+      .selectFrom('esims')
+      .selectAll()
+      .where('status', '=', 'provisioning')
+      .where('updated_at', '<', before)
+      .orderBy('updated_at')
+      .limit(limit)
+      .execute();
+  },
+
+  /**
+   * The reconciler takes a row by counting an attempt, only if nobody changed it since it was read: of
+   * two instances reconciling at once, one gets it.
+   */
+  claim(db: Executor, row: EsimRow, now: number): Promise<EsimRow | undefined> {
+    return db
+      .updateTable('esims')
+      .set({ provision_attempts: sql<number>`provision_attempts + 1`, updated_at: now })
+      .where('id', '=', row.id)
+      .where('status', '=', 'provisioning')
+      .where('updated_at', '=', row.updated_at)
+      .returningAll()
+      .executeTakeFirst();
   },
 
   /** eSIMs per status (the stats). */

@@ -11,6 +11,7 @@ import { QR_DEFAULT_SIZE, etagMatches, qrEtag } from './qr.js';
 import {
   Esim,
   EsimCreateBody,
+  EsimCreateHeaders,
   EsimCreated,
   EsimEvent,
   EsimEventsQuery,
@@ -38,12 +39,26 @@ export const esimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         summary: 'Issue an eSIM (status released) with its activation code',
+        description:
+          'With SMDP_MODE=es2plus the profile is ordered from the SM-DP+ (DownloadOrder, ConfirmOrder) before ' +
+          'the answer; its refusals are problems with stable codes (503 NO_PROFILES_AVAILABLE, 502 SMDP_*, ' +
+          '409 SMDP_*), no answer is 502/504, and 503 with Retry-After while the SM-DP+ is down (the eSIM then ' +
+          'stays `provisioning` until a retry with the same `Idempotency-Key` or the reconciler completes it). ' +
+          'The same key with the same body answers the same eSIM again with `Idempotent-Replayed: true`; ' +
+          'with another body 409 IDEMPOTENCY_KEY_REUSED.',
+        headers: EsimCreateHeaders,
         body: EsimCreateBody,
-        response: { 201: ref(EsimCreated), ...problems(400, 401, 403, 409) },
+        response: { 201: ref(EsimCreated), ...problems(400, 401, 403, 409, 502, 503, 504) },
       },
     },
     async (request, reply) => {
-      const esim = await esims.issue(currentUser(request).id, request.body?.label, requestMeta(request));
+      const { replayed, ...esim } = await esims.issue(
+        currentUser(request).id,
+        request.body?.label,
+        requestMeta(request),
+        request.headers['idempotency-key'],
+      );
+      if (replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(esim);
     },
   );
@@ -104,8 +119,11 @@ export const esimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         summary: 'Delete an eSIM: status deleted; its packs keep their history',
+        description:
+          'With SMDP_MODE=es2plus an eSIM not downloaded yet is first cancelled at the SM-DP+ (CancelOrder, ' +
+          'the profile goes back to `Available`); if the SM-DP+ cannot be reached the eSIM is kept (502/503/504).',
         params: IdParams,
-        response: { 200: EsimRef, ...problems(400, 401, 403, 404, 409) },
+        response: { 200: EsimRef, ...problems(400, 401, 403, 404, 409, 502, 503, 504) },
       },
     },
     async (request) => esims.remove(currentUser(request).id, request.params.id, requestMeta(request)),

@@ -35,7 +35,13 @@ export const Esim = Type.Object(
     id: Id,
     user_id: Id,
     label: Nullable(Type.String()),
-    iccid: Type.String({ pattern: ICCID_PATTERN, description: 'E.118, Luhn check digit last' }),
+    iccid: Nullable(
+      Type.String({
+        pattern: ICCID_PATTERN,
+        description:
+          'E.118, Luhn check digit last; null only while provisioning (before the SM-DP+ named one)',
+      }),
+    ),
     eid: Nullable(Type.String({ description: 'set once the network reports the eUICC' })),
     status: EsimStatusField,
     smdp_address: Type.String({ description: 'SM-DP+ FQDN' }),
@@ -49,6 +55,16 @@ export const Esim = Type.Object(
     apple_install_url: Type.String({ description: 'iOS 17.4+ one-tap install link' }),
     created_at: Timestamp,
     updated_at: Timestamp,
+    profile_type: Type.Optional(
+      Nullable(Type.String({ description: 'SMDP_MODE=es2plus: the profile type ordered from the SM-DP+' })),
+    ),
+    smdp_status: Type.Optional(
+      Nullable(
+        Type.String({
+          description: 'status `error`: what the SM-DP+ reported (notification point, status, codes)',
+        }),
+      ),
+    ),
   },
   { $id: 'Esim' },
 );
@@ -74,9 +90,15 @@ export const EsimEvent = Type.Object(
     esim_id: Id,
     from_status: Nullable(EsimStatusField),
     to_status: EsimStatusField,
-    actor_type: Type.Enum(['user', 'admin', 'api_key', 'system']),
+    actor_type: Type.Enum(['user', 'admin', 'api_key', 'system', 'smdp']),
     actor_id: Nullable(Type.String({ description: 'the user id when the owner acted; null for operators' })),
     created_at: Timestamp,
+    notification_point: Type.Optional(
+      Nullable(Type.Integer({ description: 'an SM-DP+ callback: its notificationPointId' })),
+    ),
+    point_status: Type.Optional(
+      Nullable(Type.String({ description: 'an SM-DP+ callback: its status and codes' })),
+    ),
   },
   { $id: 'EsimEvent' },
 );
@@ -89,6 +111,18 @@ export const EsimCreateBody = Type.Union([
   Type.Object({ label: Type.Optional(LabelField) }, { additionalProperties: false }),
   Type.Null(),
 ]);
+
+export const EsimCreateHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      pattern: '^[\\x21-\\x7E]+$',
+      description:
+        'Makes the creation safe to retry: 1 to 200 visible ASCII characters, unique per eSIM (kept with it)',
+    }),
+  ),
+});
 
 export const EsimRenameBody = Type.Object({ label: NullableLabelField }, { additionalProperties: false });
 

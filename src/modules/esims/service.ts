@@ -2,22 +2,21 @@
  * eSIM rules: issuing (identifiers, the per-user limit, the optional confirmation code), the owner's
  * reads and edits, and every lifecycle move with its history row and activity entry in one transaction.
  */
-import { randomInt } from 'node:crypto';
-import { isUniqueViolation, transaction, type Db, type Tx } from '../../db/index.js';
+import { transaction, type Db, type Tx } from '../../db/index.js';
 import type { EsimRow, EsimStatus } from '../../db/types.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
 import { isFqdn } from '../../lib/activation-code.js';
 import type { Clock } from '../../lib/clock.js';
 import { isValidEid } from '../../lib/eid.js';
 import { generateIccid } from '../../lib/iccid.js';
-import { newId } from '../../lib/ids.js';
 import { generateMatchingId } from '../../lib/matching-id.js';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
-import { sha256 } from '../../lib/secrets.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
-import { eventsRepo } from '../events/repository.js';
-import { esimEvent } from '../events/types.js';
-import { usersRepo } from '../users/repository.js';
+import type { CallbackHandler } from './es2plus/callbacks.js';
+import type { Provisioner } from './es2plus/provisioner.js';
+import { StockService } from './es2plus/stock.js';
+import { moveEsim } from './history.js';
+import { EsimIssuer } from './issuing.js';
 import { assertEsimMove, type EsimActor } from './lifecycle.js';
 import { esimsRepo } from './repository.js';
 import type { EsimCreatedView, EsimEventView, EsimView } from './schemas.js';
@@ -39,89 +38,55 @@ export interface EsimsOptions {
   /** Identifier sources; tests replace them to force a collision. */
   newIccid?: () => string;
   newMatchingId?: () => string;
+  /** SMDP_MODE=es2plus: profiles are ordered from the SM-DP+ (src/modules/esims/es2plus). */
+  es2?: { provisioner: Provisioner; stock: StockService; profileType: string; callbacks: CallbackHandler };
 }
 
-const ISSUE_ATTEMPTS = 5;
 /** Labels are kept trimmed; an absent or blank one is no label. */
 const labelOf = (label: string | null | undefined): string | null => label?.trim() || null;
-const CONFIRMATION_CODE_DIGITS = 8;
 
 export class EsimsService {
-  private readonly newIccid: () => string;
-  private readonly newMatchingId: () => string;
+  private readonly issuer: EsimIssuer;
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly activity: ActivityService,
     private readonly opts: EsimsOptions,
+    /** The operators' profile stock (its admin routes work in both modes). */
+    readonly stock: StockService = new StockService(db, clock, { defaultLowWater: 10 }),
   ) {
     // config validates the pattern too; the activation code builder relies on it
     if (!isFqdn(opts.smdpAddress)) throw new Error(`SMDP_ADDRESS is not an FQDN: ${opts.smdpAddress}`);
-    this.newIccid = opts.newIccid ?? (() => generateIccid(opts.iccidPrefix));
-    this.newMatchingId = opts.newMatchingId ?? (() => generateMatchingId());
+    this.issuer = new EsimIssuer(db, clock, activity, {
+      smdpAddress: opts.smdpAddress,
+      limitPerUser: opts.limitPerUser,
+      confirmationCode: opts.confirmationCode,
+      newIccid: opts.newIccid ?? (() => generateIccid(opts.iccidPrefix)),
+      newMatchingId: opts.newMatchingId ?? (() => generateMatchingId()),
+      es2: opts.es2,
+    });
   }
 
   /**
-   * A new eSIM for `userId`; a rare ICCID or matching-ID collision is retried with fresh identifiers. The
-   * plain confirmation code, when one is required, is in this answer only: it is never stored or shown again.
+   * A new eSIM for `userId` (see issuing.ts). The plain confirmation code, when one is required, is in
+   * this answer only: it is never stored or shown again. `replayed`: an Idempotency-Key repeat.
    */
   async issue(
     userId: string,
     labelInput: string | null | undefined,
     meta: RequestMeta,
-  ): Promise<EsimCreatedView> {
-    const label = labelOf(labelInput);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { esim, confirmationCode } = await transaction(this.db, (tx) =>
-          this.issueIn(tx, userId, label, meta),
-        );
-        const view = toEsimView(esim);
-        return confirmationCode === null ? view : { ...view, confirmation_code: confirmationCode };
-      } catch (err) {
-        if (!isUniqueViolation(err) || attempt >= ISSUE_ATTEMPTS) throw err;
-      }
-    }
+    idempotencyKey?: string,
+  ): Promise<EsimCreatedView & { replayed?: boolean }> {
+    const r = await this.issuer.issue(userId, labelOf(labelInput), idempotencyKey, meta);
+    const view = toEsimView(r.esim);
+    const out = r.confirmationCode === null ? view : { ...view, confirmation_code: r.confirmationCode };
+    return r.replayed ? { ...out, replayed: true } : out;
   }
 
-  private async issueIn(
-    tx: Tx,
-    userId: string,
-    label: string | null,
-    meta: RequestMeta,
-  ): Promise<{ esim: EsimRow; confirmationCode: string | null }> {
-    // the owner's row is locked until the transaction ends, so concurrent issues for one user count and
-    // insert one after another (on SQLite the transaction's write lock serialises them already)
-    await usersRepo.findForUpdate(tx, userId);
-    const live = await esimsRepo.countLive(tx, userId);
-    if (live >= this.opts.limitPerUser) {
-      throw conflict(
-        'ESIM_LIMIT',
-        `At most ${this.opts.limitPerUser} eSIMs per account (deleted ones do not count)`,
-      );
-    }
-    const now = this.clock.now();
-    const confirmationCode = this.opts.confirmationCode
-      ? String(randomInt(10 ** CONFIRMATION_CODE_DIGITS)).padStart(CONFIRMATION_CODE_DIGITS, '0')
-      : null;
-    const esim = await esimsRepo.insert(tx, {
-      id: newId(),
-      user_id: userId,
-      label,
-      iccid: this.newIccid(),
-      eid: null,
-      status: 'released',
-      smdp_address: this.opts.smdpAddress,
-      matching_id: this.newMatchingId(),
-      // SHA-256 of the code is what SGP.22's SM-DP+ verifies against (Hashed CC); the plain code is not kept
-      confirmation_code_hash: confirmationCode === null ? null : sha256(confirmationCode),
-      created_at: now,
-      updated_at: now,
-      deleted_at: null,
-    });
-    await this.record(tx, esim, null, { type: 'user', id: userId }, meta, 'esim.created');
-    return { esim, confirmationCode };
+  /** SMDP_MODE=es2plus only: the order flow, its reconciler and the SM-DP+ callbacks. */
+  get es2plus(): EsimsOptions['es2'] {
+    return this.opts.es2;
   }
 
   async list(
@@ -173,6 +138,9 @@ export class EsimsService {
 
   /** The owner deletes: the row stays (its packs keep their history), its status becomes `deleted`. */
   async remove(userId: string, id: string, meta: RequestMeta): Promise<EsimView> {
+    const before = await this.owned(userId, id);
+    // es2plus: an order not downloaded yet is cancelled at the SM-DP+ first (a 502/503/504 keeps the eSIM)
+    if (before.status !== 'deleted') await this.opts.es2?.provisioner.cancelBeforeDelete(before);
     return transaction(this.db, async (tx) => {
       const esim = await esimsRepo.findOwned(tx, userId, id);
       if (!esim) throw notFound('eSIM');
@@ -237,61 +205,15 @@ export class EsimsService {
     eid?: string,
   ): Promise<EsimRow> {
     assertEsimMove(esim.status, to);
-    const now = this.clock.now();
-    const moved = await esimsRepo.moveStatus(tx, esim.id, esim.status, {
-      status: to,
-      updated_at: now,
-      ...(eid !== undefined ? { eid } : {}),
-      ...(to === 'deleted' ? { deleted_at: now } : {}),
+    const moved = await moveEsim(tx, this.activity, this.clock.now(), {
+      esim,
+      to,
+      set: eid !== undefined ? { eid } : {},
+      actor,
+      meta,
     });
     // another move from the same state committed first
     if (!moved) throw conflict('INVALID_TRANSITION', `The eSIM is no longer ${esim.status}`);
-    await this.record(
-      tx,
-      moved,
-      esim.status,
-      actor,
-      meta,
-      to === 'deleted' ? 'esim.deleted' : 'esim.status_changed',
-    );
     return moved;
-  }
-
-  private async record(
-    tx: Tx,
-    esim: EsimRow,
-    from: EsimStatus | null,
-    actor: EsimActor,
-    meta: RequestMeta,
-    action: string,
-  ): Promise<void> {
-    const now = this.clock.now();
-    await esimsRepo.insertEvent(tx, {
-      id: newId(),
-      esim_id: esim.id,
-      from_status: from,
-      to_status: esim.status,
-      actor_type: actor.type,
-      actor_id: actor.id,
-      created_at: now,
-    });
-    await eventsRepo.emit(tx, esimEvent(esim, from, now));
-    await this.activity.record(tx, {
-      action,
-      userId: esim.user_id,
-      // the activity log names people; an API key is named in the metadata
-      actorId: actor.type === 'api_key' ? null : actor.id,
-      targetType: 'esim',
-      targetId: esim.id,
-      metadata: {
-        from,
-        to: esim.status,
-        actor_type: actor.type,
-        ...(actor.type === 'api_key' ? { api_key_id: actor.id } : {}),
-        ...(from === null ? { iccid: esim.iccid } : {}),
-      },
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-    });
   }
 }

@@ -43,6 +43,8 @@ export function toEsimView(e: EsimRow): EsimView {
     apple_install_url: appleInstallUrl(activation),
     created_at: iso(e.created_at),
     updated_at: iso(e.updated_at),
+    profile_type: e.profile_type,
+    smdp_status: e.smdp_status,
   };
 }
 
@@ -56,5 +58,7 @@ export function toEsimEventView(e: EsimEventsTable): EsimEventView {
     actor_type: e.actor_type,
     actor_id: e.actor_type === 'user' ? e.actor_id : null,
     created_at: iso(e.created_at),
+    notification_point: e.notification_point ?? null,
+    point_status: e.point_status ?? null,
   };
 }

@@ -70,16 +70,14 @@ export const deliveriesRepo = {
     return row !== undefined;
   },
 
-  /** Writes attempts and their deliveries' new state; a delivery whose claim was lost is left alone. */
+  /**
+   * Writes each delivery's new state while `claim_token` still matches (a claim that was lost to a lease
+   * expiry changes nothing), and the attempt log of those it wrote (a deleted delivery has none).
+   */
   async finish(db: Executor, outcomes: readonly AttemptOutcome[], now: number): Promise<void> {
-    for (const part of chunks(outcomes)) {
-      await db
-        .insertInto('webhook_attempts')
-        .values(part.map((o) => o.attempt))
-        .execute();
-    }
+    const logged: WebhookAttemptRow[] = [];
     for (const o of outcomes) {
-      await db
+      const r = await db
         .updateTable('webhook_deliveries')
         .set({
           status: o.status,
@@ -93,8 +91,10 @@ export const deliveriesRepo = {
         })
         .where('id', '=', o.delivery.id)
         .where('claim_token', '=', o.delivery.claim_token)
-        .execute();
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) > 0) logged.push(o.attempt);
     }
+    for (const part of chunks(logged)) await db.insertInto('webhook_attempts').values(part).execute();
   },
 
   findById(db: Executor, id: string): Promise<WebhookDeliveryRow | undefined> {

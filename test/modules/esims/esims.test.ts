@@ -25,8 +25,8 @@ forEachDialect('esims: provisioning and the owner routes', ({ env }) => {
     assert.equal(esim.user_id, s.id);
     assert.equal(esim.label, 'Travel');
     assert.equal(esim.eid, null);
-    assert.ok(isValidIccid(esim.iccid), esim.iccid);
-    assert.ok(esim.iccid.startsWith(config.ICCID_PREFIX));
+    assert.ok(isValidIccid(esim.iccid ?? ''), esim.iccid ?? 'no ICCID');
+    assert.ok(esim.iccid?.startsWith(config.ICCID_PREFIX));
     assert.equal(esim.smdp_address, config.SMDP_ADDRESS);
     assert.match(esim.matching_id, /^[0-9A-Z]{5}(-[0-9A-Z]{5}){3}$/);
     assert.equal(esim.activation_code, `LPA:1$${config.SMDP_ADDRESS}$${esim.matching_id}`);

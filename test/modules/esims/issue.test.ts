@@ -109,7 +109,7 @@ forEachDialect(
         iccidPrefix: config.ICCID_PREFIX,
         limitPerUser: LIMIT,
         confirmationCode: false,
-        newIccid: () => taken.iccid,
+        newIccid: () => taken.iccid ?? '',
       });
       await assert.rejects(always.issue(other.id, null, META), (err) => isUniqueViolation(err));
       assert.equal(await liveCount(env(), other.id), 1);

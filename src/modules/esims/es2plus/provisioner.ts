@@ -1,0 +1,188 @@
+/**
+ * The order flow with the SM-DP+ (SMDP_MODE=es2plus), after the eSIM row exists in `provisioning`:
+ * DownloadOrder (an ICCID from our stock, or the profile type) → the ICCID is stored at once →
+ * ConfirmOrder with our matching ID and `releaseFlag: true` → `released`, the activation code built
+ * from the returned smdpAddress (else SMDP_ADDRESS).
+ *
+ * A refusal (Failed) is final: a profile already ordered is cancelled back to `Available`, the row is
+ * marked deleted with the SM-DP+ status kept. No answer at all (timeout, 5xx, breaker) leaves the row in
+ * `provisioning`: a retry with the same Idempotency-Key, or the reconciler, completes the order later
+ * (a retried DownloadOrder answered 8.2.1/3.3 for our own stock ICCID means the first one got through).
+ */
+import { transaction, type Db } from '../../../db/index.js';
+import type { EsimRow } from '../../../db/types.js';
+import { isFqdn } from '../../../lib/activation-code.js';
+import type { Clock } from '../../../lib/clock.js';
+import type { ActivityService } from '../../activity/service.js';
+import { SYSTEM_META, moveEsim } from '../history.js';
+import type { EsimActor } from '../lifecycle.js';
+import { esimsRepo } from '../repository.js';
+import { Es2Failure, Es2Unavailable, type Es2Client, type Es2Logger } from './client.js';
+import { es2Key, es2Problem } from './problems.js';
+import type { StockService } from './stock.js';
+
+export const SMDP_ACTOR: EsimActor = { type: 'system', id: 'es2plus' };
+
+export interface ProvisionerOptions {
+  /** The activation code's SM-DP+ address when ConfirmOrder returns none. */
+  smdpAddress: string;
+  reconcileAfterMs: number;
+  /** Reconciler attempts before an order is given up (cancelled). */
+  maxAttempts: number;
+}
+
+export interface ReconcileResult {
+  completed: number;
+  cancelled: number;
+  pending: number;
+}
+
+export class Provisioner {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly activity: ActivityService,
+    readonly client: Es2Client,
+    private readonly stock: StockService,
+    private readonly log: Es2Logger,
+    private readonly opts: ProvisionerOptions,
+  ) {}
+
+  /**
+   * Orders and confirms the profile of a `provisioning` row; the released row, or the problem to answer
+   * (the row then either waits for the reconciler or is deleted with the SM-DP+ status).
+   */
+  async complete(row: EsimRow, confirmationCode: string | null): Promise<EsimRow> {
+    let r = row;
+    try {
+      if (r.smdp_ordered_at === null) r = await this.download(r);
+      return await this.confirm(r, confirmationCode);
+    } catch (err) {
+      if (err instanceof Es2Failure) await this.abandon(r, `${err.fn} Failed ${es2Key(err)}`, err);
+      throw es2Problem(err);
+    }
+  }
+
+  private async download(r: EsimRow): Promise<EsimRow> {
+    const type = r.profile_type ?? undefined;
+    let iccid: string;
+    try {
+      ({ iccid } = await this.client.downloadOrder(
+        r.iccid ? { iccid: r.iccid, profileType: type } : { profileType: type, eid: r.eid ?? undefined },
+      ));
+    } catch (err) {
+      // our own stock ICCID already reserved: an earlier DownloadOrder whose answer was lost got through
+      if (!(r.iccid && err instanceof Es2Failure && es2Key(err) === '8.2.1/3.3')) throw err;
+      iccid = r.iccid;
+    }
+    const ordered = await esimsRepo.recordOrdered(this.db, r.id, iccid, this.clock.now());
+    if (!ordered) throw new Es2Unavailable('protocol', 'the eSIM left provisioning during its order');
+    return ordered;
+  }
+
+  private async confirm(r: EsimRow, confirmationCode: string | null): Promise<EsimRow> {
+    if (r.confirmation_code_hash !== null && confirmationCode === null) {
+      // the plain code is not kept: an order needing it can only be confirmed by its first request
+      throw new Es2Failure('confirmOrder', { subjectCode: '8.2.7', reasonCode: '2.2', message: 'lost code' });
+    }
+    const res = await this.client.confirmOrder({
+      iccid: r.iccid ?? '',
+      matchingId: r.matching_id,
+      releaseFlag: true,
+      ...(r.eid ? { eid: r.eid } : {}),
+      ...(confirmationCode ? { confirmationCode } : {}),
+    });
+    const address = res.smdpAddress && isFqdn(res.smdpAddress) ? res.smdpAddress : this.opts.smdpAddress;
+    const released = await transaction(this.db, (tx) =>
+      moveEsim(tx, this.activity, this.clock.now(), {
+        esim: r,
+        to: 'released',
+        set: {
+          smdp_address: address,
+          matching_id: res.matchingId || r.matching_id,
+          ...(res.eid && !r.eid ? { eid: res.eid } : {}),
+        },
+        actor: SMDP_ACTOR,
+        meta: SYSTEM_META,
+      }),
+    );
+    return released ?? (await esimsRepo.findById(this.db, r.id)) ?? r;
+  }
+
+  /** A final refusal: cancel what was ordered (best effort), give the stock back, delete the row. */
+  private async abandon(r: EsimRow, status: string, cause?: Es2Failure): Promise<void> {
+    let stockState: 'available' | 'unavailable' = 'available';
+    if (cause && es2Key(cause) === '8.2.1/3.9') stockState = 'unavailable';
+    if (r.iccid && r.smdp_ordered_at !== null) {
+      await this.client
+        .cancelOrder({ iccid: r.iccid, matchingId: r.matching_id, finalProfileStatusIndicator: 'Available' })
+        .catch((err: Error) => {
+          stockState = 'unavailable';
+          this.log.warn({ esim_id: r.id, iccid: r.iccid, err: err.message }, 'CancelOrder failed');
+        });
+    }
+    await transaction(this.db, async (tx) => {
+      if (r.iccid) await this.stock.release(tx, r.iccid, stockState);
+      await moveEsim(tx, this.activity, this.clock.now(), {
+        esim: r,
+        to: 'deleted',
+        set: { smdp_status: status },
+        actor: SMDP_ACTOR,
+        meta: SYSTEM_META,
+        action: 'esim.order_failed',
+      });
+    });
+    this.log.warn({ esim_id: r.id, iccid: r.iccid, smdp_status: status }, 'eSIM order given up');
+  }
+
+  /**
+   * Deleting an eSIM: before its download the order is cancelled (`Available`: the profile goes back
+   * to the pool); after it, or when the SM-DP+ says it was downloaded, only our row changes.
+   */
+  async cancelBeforeDelete(r: EsimRow): Promise<void> {
+    if (!r.iccid || r.smdp_ordered_at === null) return;
+    if (r.status !== 'provisioning' && r.status !== 'released') return;
+    try {
+      await this.client.cancelOrder({
+        iccid: r.iccid,
+        matchingId: r.matching_id,
+        finalProfileStatusIndicator: 'Available',
+      });
+      await this.stock.release(this.db, r.iccid, 'available');
+    } catch (err) {
+      if (err instanceof Es2Failure) {
+        this.log.warn(
+          { esim_id: r.id, iccid: r.iccid, status: es2Key(err) },
+          'CancelOrder refused; deleted here only',
+        );
+        return;
+      }
+      throw es2Problem(err);
+    }
+  }
+
+  /** Rows stuck in provisioning: complete them, or after `maxAttempts` cancel them. */
+  async reconcile(limit = 20): Promise<ReconcileResult> {
+    const now = this.clock.now();
+    const out: ReconcileResult = { completed: 0, cancelled: 0, pending: 0 };
+    for (const seen of await esimsRepo.stuckProvisioning(this.db, now - this.opts.reconcileAfterMs, limit)) {
+      const r = await esimsRepo.claim(this.db, seen, now);
+      if (!r) continue;
+      try {
+        if (r.provision_attempts > this.opts.maxAttempts) {
+          await this.abandon(r, 'given up by the reconciler');
+          out.cancelled += 1;
+          continue;
+        }
+        await this.complete(r, null);
+        out.completed += 1;
+      } catch (err) {
+        const after = await esimsRepo.findById(this.db, r.id);
+        if (after?.status === 'deleted') out.cancelled += 1;
+        else out.pending += 1;
+        this.log.warn({ esim_id: r.id, err: (err as Error).message }, 'reconcile: order not completed yet');
+      }
+    }
+    return out;
+  }
+}

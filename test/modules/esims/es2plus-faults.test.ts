@@ -1,0 +1,209 @@
+/**
+ * SMDP_MODE=es2plus when things go wrong, against the simulator process over mutual TLS: mapped Failed
+ * codes, timeouts with retries, the circuit breaker, a crash between DownloadOrder and ConfirmOrder and
+ * a lost DownloadOrder answer (both completed by the reconciler), and the profile stock (import, levels,
+ * low-water alert, ordering by ICCID).
+ */
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import type { EsimView } from '../../../src/modules/esims/schemas.js';
+import { es2plusSettings } from '../../fixtures/es2plus.js';
+import { startSimulatorProcess, type SimProcess } from '../../fixtures/smdp-sim.js';
+import { adminSession, forEachDialect, problemOf, registerUser } from '../../helper.js';
+
+const sim: SimProcess = await startSimulatorProcess(['--pool-size', '300', '--profile-types', 'STD,STOCK']);
+after(() => sim.stop());
+
+const calls = async (fn: string) =>
+  (await sim.control<{ calls: Record<string, number> }>('GET', '/sim/status')).body.calls[fn] ?? 0;
+const fault = (body: object) => sim.control('POST', '/sim/faults', body);
+const simState = async (iccid: string) =>
+  (await sim.control<{ state: string }>('GET', `/sim/profiles/${iccid}`)).body.state;
+
+async function createAs(app: FastifyInstance) {
+  const user = await registerUser(app);
+  const res = await app.inject({ method: 'POST', url: '/api/v1/esims', headers: user.headers, payload: {} });
+  return { res, user };
+}
+
+forEachDialect(
+  'esims in es2plus mode: SM-DP+ failures, retries, breaker, reconciliation, stock',
+  ({ env }) => {
+    const rowOf = (app: FastifyInstance, userId: string) =>
+      app.ctx.db.selectFrom('esims').selectAll().where('user_id', '=', userId).executeTakeFirstOrThrow();
+
+    test('when DownloadOrder answers 8.2.5/3.7, then 503 NO_PROFILES_AVAILABLE and the eSIM does not count', async () => {
+      const app = env().app;
+      await fault({
+        fn: 'downloadOrder',
+        kind: 'failed',
+        subjectCode: '8.2.5',
+        reasonCode: '3.7',
+        message: 'No more Profile',
+      });
+      const { res, user } = await createAs(app);
+      assert.equal(res.statusCode, 503);
+      assert.equal(problemOf(res).code, 'NO_PROFILES_AVAILABLE');
+      assert.ok(res.headers['retry-after']);
+      const row = await rowOf(app, user.id);
+      assert.deepEqual([row.status, row.smdp_status], ['deleted', 'downloadOrder Failed 8.2.5/3.7']);
+    });
+
+    for (const [key, code, status] of [
+      ['8.2.1/3.9', 'SMDP_ICCID_UNKNOWN', 502],
+      ['8.2.1/1.2', 'SMDP_NOT_ALLOWED', 502],
+      ['8.2.5/3.9', 'SMDP_PROFILE_TYPE_UNKNOWN', 502],
+    ] as const) {
+      test(`when DownloadOrder answers ${key}, then ${status} ${code}`, async () => {
+        const [subjectCode, reasonCode] = key.split('/');
+        await fault({ fn: 'downloadOrder', kind: 'failed', subjectCode, reasonCode });
+        const { res } = await createAs(env().app);
+        assert.equal(res.statusCode, status);
+        assert.equal(problemOf(res).code, code);
+      });
+    }
+
+    for (const [key, code] of [
+      ['8.1.1/3.10', 'SMDP_EID_MISMATCH'],
+      ['8.2.6/3.3', 'SMDP_MATCHING_ID_IN_USE'],
+    ] as const) {
+      test(`when ConfirmOrder answers ${key}, then 409 ${code} and the ordered profile is cancelled`, async () => {
+        const app = env().app;
+        const [subjectCode, reasonCode] = key.split('/');
+        await fault({ fn: 'confirmOrder', kind: 'failed', subjectCode, reasonCode });
+        const { res, user } = await createAs(app);
+        assert.equal(res.statusCode, 409);
+        assert.equal(problemOf(res).code, code);
+        const row = await rowOf(app, user.id);
+        assert.equal(row.status, 'deleted');
+        assert.equal(await simState(row.iccid ?? ''), 'Available');
+      });
+    }
+
+    test('when every attempt times out, then it is retried with backoff and answers 504', async () => {
+      const app = await env().newApp({ SMDP_TIMEOUT_MS: '300', SMDP_RETRIES: '2' });
+      await fault({ fn: 'downloadOrder', kind: 'delay', delayMs: 700, times: 3 });
+      const before = await calls('downloadOrder');
+      const { res, user } = await createAs(app);
+      assert.equal(res.statusCode, 504);
+      assert.equal(problemOf(res).code, 'SMDP_TIMEOUT');
+      assert.equal((await calls('downloadOrder')) - before, 3);
+      assert.equal((await rowOf(app, user.id)).status, 'provisioning', 'left for the reconciler');
+    });
+
+    test('when the SM-DP+ keeps failing, then the breaker opens and answers 503 with Retry-After at once', async () => {
+      const app = await env().newApp({ SMDP_RETRIES: '0', SMDP_BREAKER_FAILURES: '2' });
+      await fault({ fn: 'downloadOrder', kind: 'http500', times: 2 });
+      for (let i = 0; i < 2; i++) assert.equal((await createAs(app)).res.statusCode, 502);
+      const before = await calls('downloadOrder');
+      const { res } = await createAs(app);
+      assert.equal(res.statusCode, 503);
+      assert.equal(problemOf(res).code, 'SMDP_UNAVAILABLE');
+      assert.ok(Number(res.headers['retry-after']) >= 1);
+      assert.equal(await calls('downloadOrder'), before, 'nothing sent while open');
+    });
+
+    test('when the process stops between DownloadOrder and ConfirmOrder, then the reconciler completes the order', async () => {
+      const { app, clock } = env();
+      const fast = await env().newApp({ SMDP_RETRIES: '0' });
+      await fault({ fn: 'confirmOrder', kind: 'http500' });
+      const { res, user } = await createAs(fast);
+      assert.equal(res.statusCode, 502);
+      const stuck = await rowOf(app, user.id);
+      assert.equal(stuck.status, 'provisioning');
+      assert.ok(stuck.iccid && stuck.smdp_ordered_at !== null);
+      assert.equal(await simState(stuck.iccid), 'Allocated');
+      clock.advance(61_000);
+      await app.services.esims.es2plus?.provisioner.reconcile();
+      const done = await rowOf(app, user.id);
+      assert.equal(done.status, 'released');
+      assert.equal(await simState(stuck.iccid), 'Released');
+    });
+
+    test('with stock: orders by ICCID, raises the low-water alert, and a lost DownloadOrder answer is reconciled', async () => {
+      const { clock } = env();
+      const app = await env().newApp({
+        SMDP_PROFILE_TYPE: 'STOCK',
+        SMDP_TIMEOUT_MS: '300',
+        SMDP_RETRIES: '0',
+      });
+      const admin = await adminSession(app);
+      const csv = (await sim.control<string>('GET', '/sim/pool.csv?type=STOCK&state=Available&limit=4')).body;
+      const lines = csv.trim().split('\n');
+      const bad = `${lines[1]?.slice(0, 18)}0,001010000000001,STOCK`; // a wrong Luhn digit (or a duplicate)
+      const imp = async (text: string) =>
+        app.inject({
+          method: 'POST',
+          url: '/api/v1/admin/esim-profiles/import',
+          headers: admin.headers,
+          payload: { csv: text },
+        });
+      const first = (await imp(`${csv}${bad}\nnot,a,line\n`)).json<{
+        imported: number;
+        rejected: { line: number }[];
+      }>();
+      assert.equal(first.imported, 4);
+      assert.deepEqual(
+        first.rejected.map((r) => r.line),
+        [6, 7],
+      );
+      const again = (await imp(csv)).json<{ imported: number; unchanged: number }>();
+      assert.deepEqual([again.imported, again.unchanged], [0, 4]);
+      await app.inject({
+        method: 'PUT',
+        url: '/api/v1/admin/esim-profiles/low-water',
+        headers: admin.headers,
+        payload: { profile_type: 'STOCK', low_water: 10 },
+      });
+
+      const ordered = await createAs(app);
+      assert.equal(ordered.res.statusCode, 201, ordered.res.body);
+      const firstIccid = lines[1]?.split(',')[0];
+      assert.equal(ordered.res.json<EsimView>().iccid, firstIccid);
+      const alerts = await app.ctx.db
+        .selectFrom('admin_alerts')
+        .selectAll()
+        .where('kind', '=', 'inventory.low')
+        .where('ref_id', '=', 'STOCK')
+        .execute();
+      assert.equal(alerts.length, 1);
+      const stock = (
+        await app.inject({ method: 'GET', url: '/api/v1/admin/esim-profiles/stock', headers: admin.headers })
+      ).json<{ items: { profile_type: string; available: number; allocated: number; low: boolean }[] }>();
+      assert.deepEqual(
+        stock.items.find((l) => l.profile_type === 'STOCK'),
+        {
+          profile_type: 'STOCK',
+          available: 3,
+          allocated: 1,
+          unavailable: 0,
+          total: 4,
+          low_water: 10,
+          low: true,
+        },
+      );
+
+      // the answer to DownloadOrder is lost (the SM-DP+ reserved the profile all the same)
+      await fault({ fn: 'downloadOrder', kind: 'delay', delayMs: 600 });
+      const lost = await createAs(app);
+      assert.equal(lost.res.statusCode, 504);
+      const row = await rowOf(app, lost.user.id);
+      assert.deepEqual(
+        [row.status, row.iccid, row.smdp_ordered_at],
+        ['provisioning', lines[2]?.split(',')[0], null],
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(await simState(row.iccid ?? ''), 'Allocated');
+      clock.advance(61_000);
+      await app.services.esims.es2plus?.provisioner.reconcile();
+      assert.equal(
+        (await rowOf(app, lost.user.id)).status,
+        'released',
+        'the retried DownloadOrder got 8.2.1/3.3: done',
+      );
+      assert.equal(await simState(row.iccid ?? ''), 'Released');
+    });
+  },
+  es2plusSettings(sim, { ES2_TLS_CERT: '', ES2_TLS_KEY: '' }),
+);
