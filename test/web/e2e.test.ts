@@ -209,6 +209,39 @@ for (const dialect of DIALECTS) {
       await shot(page, 'packs-desktop');
     });
 
+    test('when the customer opens their account, then the order shows as paid and the email as unconfirmed', async () => {
+      const { page } = customer;
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+      await page.getByText('Your email is not confirmed yet').waitFor();
+      await check(page, 'account');
+      await page.getByRole('link', { name: 'Your orders and payments' }).click();
+      const order = page.locator('li[data-status="paid"]');
+      await order.waitFor();
+      assert.match(await order.innerText(), /€\s?14\.99.*Paid: your data plan is ready/s);
+      await check(page, 'orders');
+    });
+
+    test('when someone forgot their password or opens a stale link, then the pages say what to do', async () => {
+      const context = await web.browser.newContext({ viewport: DESKTOP });
+      const page = await context.newPage();
+      const errors = watchConsole(page);
+      await page.goto(`${web.base}/signin`);
+      await page.getByRole('link', { name: 'Forgot your password?' }).click();
+      await page.getByLabel('Email').fill(uniqueEmail('forgetful'));
+      await page.getByRole('button', { name: 'Send me a link' }).click();
+      await page.getByText('we have sent it a link').waitFor();
+      await check(page, 'forgot password');
+      await page.goto(`${web.base}/reset-password`);
+      await page.getByText('This link is incomplete').waitFor();
+      await page.goto(`${web.base}/verify-email#token=${'x'.repeat(40)}`);
+      await page.getByText('This link has expired, was already used, or is incomplete').waitFor();
+      assert.deepEqual(
+        errors.filter((e) => !/status of 400/.test(e)),
+        [],
+      );
+      await context.close();
+    });
+
     test('when an admin finds the customer and suspends them, then the customer is refused', async () => {
       const context = await web.browser.newContext({ viewport: DESKTOP });
       const page = await context.newPage();
