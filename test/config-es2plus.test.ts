@@ -1,9 +1,11 @@
 /** SMDP_MODE=es2plus: a half-configured mode refuses to start with one line naming what is missing. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, configWarnings, loadConfig } from '../src/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kswifi-cfg-'));
@@ -84,5 +86,27 @@ describe('config: SMDP_MODE', () => {
 
   test('when SMDP_MODE is unknown, then it names SMDP_MODE', () => {
     assert.match(refusal({ SMDP_MODE: 'remote' }), /SMDP_MODE/);
+  });
+
+  test('when the real process starts half-configured, then it exits with one line naming what is missing', () => {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        SMDP_MODE: 'es2plus',
+        SMDP_ES2_URL: 'https://smdp.example.com',
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.notEqual(child.status, 0);
+    assert.equal(child.stdout, '');
+    const lines = child.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, child.stderr);
+    assert.match(
+      lines[0] ?? '',
+      /^Invalid configuration: SMDP_MODE=es2plus needs SMDP_REQUESTER_ID, SMDP_PROFILE_TYPE, ES2_PORT, SMDP_CLIENT_CERT/,
+    );
   });
 });

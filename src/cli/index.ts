@@ -8,7 +8,7 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import { openDatabase, transaction, type DatabaseHandle } from '../db/index.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { systemClock } from '../lib/clock.js';
-import { runSweep } from '../modules/packs/sweep.js';
+import { expireAbandonedCheckouts, runSweep } from '../modules/packs/sweep.js';
 import { rollupsRepo } from '../modules/usage/rollups.repository.js';
 import { PUBLISH_USAGE_USAGE, runPublishUsage } from './publish-usage.js';
 import { SEED_DEMO_USAGE, runSeedDemo } from './seed-demo.js';
@@ -102,11 +102,17 @@ export const commands: Record<string, Command> = {
     },
   },
   sweep: {
-    summary: 'run the pack expiry sweep once (expire packs, expiry notices, free old idempotency keys)',
+    summary:
+      'run the pack expiry sweep once (expire packs, expiry notices, free old idempotency keys, expire abandoned checkouts)',
     usage: 'sweep',
-    async run({ database }) {
-      const r = await runSweep(database.db, systemClock.now());
-      console.log(`expired: ${r.expired}, expiring notices: ${r.expiring}, keys cleared: ${r.keys_cleared}`);
+    async run({ config, database }) {
+      const now = systemClock.now();
+      const r = await runSweep(database.db, now);
+      const checkouts = await expireAbandonedCheckouts(database.db, now, config.CHECKOUT_TTL_S * 1000);
+      console.log(
+        `expired: ${r.expired}, expiring notices: ${r.expiring}, keys cleared: ${r.keys_cleared}, ` +
+          `checkouts expired: ${checkouts}`,
+      );
     },
   },
 };

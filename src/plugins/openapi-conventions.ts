@@ -29,6 +29,12 @@ export const OPERATION_IDS: Record<string, string> = {
   'GET /api/v1/admin/activity': 'listAdminActivity',
   'GET /api/v1/admin/stats': 'getAdminStats',
   'POST /api/v1/admin/users/:id/packs': 'grantAdminUserPack',
+  'POST /api/v1/auth/password-reset': 'requestPasswordReset',
+  'POST /api/v1/auth/password-reset/confirm': 'confirmPasswordReset',
+  'POST /api/v1/auth/verify-email': 'verifyEmail',
+  'POST /api/v1/auth/verify-email/resend': 'resendVerificationEmail',
+  'GET /api/v1/admin/mail': 'listAdminMail',
+  'POST /api/v1/admin/esim-profiles/import': 'importAdminEsimProfiles',
   'POST /api/v1/admin/esims/:id/status': 'setAdminEsimStatus',
 };
 
@@ -77,8 +83,10 @@ export function operationIdOf(method: string, url: string): string {
   if (method === 'DELETE') return camel(['delete', ...words]);
   if (method === 'POST' && collection)
     return camel(['create', ...words.slice(0, -1), singular(words.at(-1)!)]);
-  if (method === 'POST' && isParam(segments.at(-2)) && !isParam(last)) {
-    return camel([words.at(-1)!, ...words.slice(0, -1)]);
+  if (method === 'POST' && isParam(segments.at(-2)) && last && !isParam(last)) {
+    // the whole last segment is the action: /webhooks/:id/rotate-secret → rotateSecretAdminWebhook
+    const action = last.split(/[-_.]/);
+    return camel([...action, ...words.slice(0, -action.length)]);
   }
   return camel([method.toLowerCase(), ...words]);
 }

@@ -1,7 +1,8 @@
 /**
  * The web app (web/, built into WEB_DIR by `npm run build`) served by the service: the customer app at /
  * and the console at /admin, one single-page app. Hashed files under /assets/ are cached for a year
- * (their name changes with their content); the page itself is never cached, so a deploy shows at once.
+ * (their name changes with their content) and sent brotli- or gzip-compressed as the browser accepts
+ * (compressed at build time); the page itself is never cached, so a deploy shows at once.
  * The app's own paths (APP_PATHS, the routes web/src/App.tsx draws) answer the page; nothing else does,
  * so the API, the docs, /metrics and unknown paths keep their problem+json 404. The page gets a strict Content Security
  * Policy: only this origin's scripts, styles, images (and the QR code's blob: image), and API calls.
@@ -32,6 +33,10 @@ export const APP_PATHS = [
   '/',
   '/signin',
   '/signup',
+  '/forgot-password',
+  '/reset-password',
+  '/verify-email',
+  '/orders',
   '/account',
   '/esims',
   '/esims/:id',
@@ -64,6 +69,8 @@ export const webPlugin = fp(
       wildcard: false,
       index: false,
       decorateReply: false,
+      // the build writes .br and .gz beside each asset (web/vite.config.ts)
+      preCompressed: true,
       setHeaders: (res, path) => {
         const hashed = path.startsWith(join(root, 'assets'));
         res.header('cache-control', hashed ? `public, max-age=${YEAR_S}, immutable` : 'no-cache');

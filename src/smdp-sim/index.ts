@@ -11,6 +11,7 @@
  *   --callback-url https://localhost:8010   where HandleDownloadProgressInfo goes
  *   --smdp-address smdp.sim.kswifi.test     returned by ConfirmOrder ("" to leave it out)
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { generatePool, poolFromCsv } from './pool.js';
 import { startSimulator } from './server.js';
@@ -29,8 +30,16 @@ const { values: a } = parseArgs({
     'callback-url': { type: 'string', default: process.env.SMDP_SIM_CALLBACK_URL },
     'smdp-address': { type: 'string', default: 'smdp.sim.kswifi.test' },
     'content-type': { type: 'string', default: 'application/json' },
+    help: { type: 'boolean', default: false },
   },
 });
+
+if (a.help) {
+  // the usage is this file's top comment
+  const own = readFileSync(new URL(import.meta.url), 'utf8');
+  console.log(own.slice(own.indexOf('/**') + 3, own.indexOf('*/')).replace(/^ \* ?/gm, ''));
+  process.exit(0);
+}
 
 const profiles = a.pool
   ? poolFromCsv(a.pool)

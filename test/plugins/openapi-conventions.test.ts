@@ -49,6 +49,10 @@ describe('http: OpenAPI conventions', () => {
       operationIdOf('POST', '/api/v1/payments/checkout-sessions'),
       'createPaymentsCheckoutSession',
     );
+    assert.equal(
+      operationIdOf('POST', '/api/v1/admin/webhooks/:id/rotate-secret'),
+      'rotateSecretAdminWebhook',
+    );
     assert.equal(operationIdOf('GET', '/health'), 'getHealth');
   });
 

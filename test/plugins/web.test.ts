@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { APP_CSP } from '../../src/plugins/web.js';
 import { createEnv, type TestEnv } from '../helper.js';
@@ -22,6 +23,7 @@ describe('http: the web app', () => {
       '<!doctype html><title>KSWiFi</title><script type="module" src="/assets/app-abc123.js"></script>',
     );
     writeFileSync(join(dir, 'assets', 'app-abc123.js'), 'console.log(1)');
+    writeFileSync(join(dir, 'assets', 'app-abc123.js.br'), brotliCompressSync('console.log(1)'));
     writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     env = await createEnv('sqlite', { WEB_DIR: dir });
   });
@@ -46,6 +48,13 @@ describe('http: the web app', () => {
     const res = await env.app.inject({ method: 'GET', url: '/assets/app-abc123.js' });
     assert.equal(res.statusCode, 200);
     assert.equal(res.headers['cache-control'], 'public, max-age=31536000, immutable');
+    const br = await env.app.inject({
+      method: 'GET',
+      url: '/assets/app-abc123.js',
+      headers: { 'accept-encoding': 'br, gzip' },
+    });
+    assert.equal(br.headers['content-encoding'], 'br', 'the compressed copy the build made');
+    assert.equal(br.headers['cache-control'], 'public, max-age=31536000, immutable');
     const icon = await env.app.inject({ method: 'GET', url: '/favicon.svg' });
     assert.equal(icon.headers['cache-control'], 'no-cache');
   });

@@ -1,8 +1,8 @@
 /**
- * What the browser tests share: a fresh build of the web app in a temp directory, the service serving it
- * on a free loopback port (SQLite: the pages, not the database, are under test here; the API's behaviour
- * on both databases is proven by the module tests), and Debian's Chromium driven by playwright-core with
- * the flags ../shared/STACK.md lists. Playwright gives every launch a fresh, temporary user data dir.
+ * What the browser tests share: a fresh build of the web app in a temp directory (one per test process),
+ * the service serving it on a free loopback port over a fresh database of the dialect, and Debian's
+ * Chromium driven by playwright-core with the flags ../shared/STACK.md lists. Playwright gives every launch
+ * a fresh, temporary user data dir.
  */
 import { AxeBuilder } from '@axe-core/playwright';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
+import type { Dialect } from '../../src/db/index.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { createEnv, type TestEnv } from '../helper.js';
 
@@ -47,14 +48,25 @@ export interface WebEnv {
   close(): Promise<void>;
 }
 
-export async function startWeb(): Promise<WebEnv> {
-  const webDir = mkdtempSync(join(tmpdir(), 'kswifi-web-e2e-'));
-  await build({
-    configFile: 'web/vite.config.ts',
-    logLevel: 'warn',
-    build: { outDir: webDir, emptyOutDir: true },
-  });
-  const env = await createEnv('sqlite', { WEB_DIR: webDir }, { clock: systemClock });
+let built: Promise<string> | undefined;
+/** The web app built once per test process, removed when the process ends. */
+function buildWeb(): Promise<string> {
+  built ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kswifi-web-e2e-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    await build({
+      configFile: 'web/vite.config.ts',
+      logLevel: 'warn',
+      build: { outDir: dir, emptyOutDir: true },
+    });
+    return dir;
+  })();
+  return built;
+}
+
+export async function startWeb(dialect: Dialect): Promise<WebEnv> {
+  const webDir = await buildWeb();
+  const env = await createEnv(dialect, { WEB_DIR: webDir }, { clock: systemClock });
   await env.app.listen({ host: '127.0.0.1', port: 0 });
   const address = env.app.server.address();
   if (!address || typeof address === 'string') throw new Error('no address');
@@ -67,7 +79,6 @@ export async function startWeb(): Promise<WebEnv> {
     async close() {
       await browser.close().catch(() => undefined);
       await env.close();
-      rmSync(webDir, { recursive: true, force: true });
     },
   };
 }

@@ -2,8 +2,10 @@
 import { lazy, Suspense, type ReactNode } from 'react';
 import { Loading } from './components/ui';
 import { AccountPage } from './pages/customer/Account';
+import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from './pages/customer/AccountMail';
 import { CheckoutPage } from './pages/customer/Checkout';
 import { EsimPage, EsimsPage } from './pages/customer/Esims';
+import { OrdersPage } from './pages/customer/Orders';
 import { PlansPage } from './pages/customer/Plans';
 import { SignInPage, SignUpPage } from './pages/customer/SignIn';
 import { Link, match, navigate, useLocation } from './router';
@@ -36,6 +38,9 @@ function CustomerRoutes({ path }: { path: string }) {
   if (path === '/') return <PlansPage />;
   if (path === '/signin') return <SignInPage />;
   if (path === '/signup') return <SignUpPage />;
+  if (path === '/forgot-password') return <ForgotPasswordPage />;
+  if (path === '/reset-password') return <ResetPasswordPage />;
+  if (path === '/verify-email') return <VerifyEmailPage />;
   if (session.state.status === 'loading') return <Loading what="your account" />;
   if (!session.user) {
     // a page for signed-in people: sign in first, then come back here
@@ -49,6 +54,7 @@ function CustomerRoutes({ path }: { path: string }) {
   if ((params = match('/esims/:id', path))) return <EsimPage id={params.id!} />;
   if (path === '/packs') return <PacksPage />;
   if (path === '/account') return <AccountPage />;
+  if (path === '/orders') return <OrdersPage />;
   return (
     <div className="note empty">
       <h1 tabIndex={-1}>Page not found</h1>

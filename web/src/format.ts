@@ -1,5 +1,6 @@
 /** Words and numbers for people: data sizes, prices, countries with flags, dates, statuses. */
-const locale = navigator.language || 'en';
+// the browser's language; 'en' where there is none (the unit tests run in Node)
+const locale = (globalThis as { navigator?: { language?: string } }).navigator?.language || 'en';
 
 export function formatBytes(bytes: number): string {
   const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];

@@ -33,6 +33,12 @@ export interface IssuingOptions {
   es2?: { provisioner: Provisioner; stock: StockService; profileType: string };
 }
 
+/** What the user chose: a label, and the EID of the device the profile is for (optional). */
+export interface NewEsim {
+  label: string | null;
+  eid: string | null;
+}
+
 export interface Issued {
   esim: EsimRow;
   confirmationCode: string | null;
@@ -47,16 +53,13 @@ export class EsimIssuer {
     private readonly opts: IssuingOptions,
   ) {}
 
-  async issue(
-    userId: string,
-    label: string | null,
-    key: string | undefined,
-    meta: RequestMeta,
-  ): Promise<Issued> {
-    const hash = key === undefined ? null : sha256(JSON.stringify({ label }));
+  async issue(userId: string, input: NewEsim, key: string | undefined, meta: RequestMeta): Promise<Issued> {
+    const hash = key === undefined ? null : sha256(JSON.stringify({ label: input.label, eid: input.eid }));
     for (let attempt = 1; ; attempt++) {
       try {
-        const issued = await transaction(this.db, (tx) => this.issueIn(tx, userId, label, key, hash, meta));
+        const issued = await transaction(this.db, (tx) => this.issueIn(tx, userId, input, key, hash, meta));
+        // a repeat is answered after its read's transaction ended (completing an order calls the SM-DP+)
+        if ('prior' in issued) return await this.replay(issued.prior, hash);
         const es2 = this.opts.es2;
         if (!es2 || issued.esim.status !== 'provisioning') return issued;
         const esim = await es2.provisioner.complete(issued.esim, issued.confirmationCode);
@@ -93,14 +96,14 @@ export class EsimIssuer {
   private async issueIn(
     tx: Tx,
     userId: string,
-    label: string | null,
+    { label, eid }: NewEsim,
     key: string | undefined,
     hash: string | null,
     meta: RequestMeta,
-  ): Promise<Issued> {
+  ): Promise<Issued | { prior: EsimRow }> {
     if (key !== undefined) {
       const prior = await esimsRepo.findByKey(tx, userId, key);
-      if (prior) return this.replay(prior, hash);
+      if (prior) return { prior };
     }
     // the owner's row is locked until the transaction ends, so concurrent issues for one user count and
     // insert one after another (on SQLite the transaction's write lock serialises them already)
@@ -123,7 +126,7 @@ export class EsimIssuer {
       user_id: userId,
       label,
       iccid: es2 ? null : this.opts.newIccid(),
-      eid: null,
+      eid,
       status: es2 ? 'provisioning' : 'released',
       smdp_address: this.opts.smdpAddress,
       matching_id: this.opts.newMatchingId(),

@@ -162,13 +162,14 @@ export const esimsRepo = {
     return db.updateTable('esims').set({ iccid }).where('id', '=', id).returningAll().executeTakeFirst();
   },
 
-  /** DownloadOrder answered: the ICCID is ours now (only while the row is still provisioning). */
+  /** DownloadOrder answered: the ICCID is ours now (only the first answer, while still provisioning). */
   recordOrdered(db: Executor, id: string, iccid: string, now: number): Promise<EsimRow | undefined> {
     return db
       .updateTable('esims')
       .set({ iccid, smdp_ordered_at: now, updated_at: now })
       .where('id', '=', id)
       .where('status', '=', 'provisioning')
+      .where('smdp_ordered_at', 'is', null)
       .returningAll()
       .executeTakeFirst();
   },

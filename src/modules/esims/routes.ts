@@ -57,6 +57,7 @@ export const esimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.body?.label,
         requestMeta(request),
         request.headers['idempotency-key'],
+        request.body?.eid,
       );
       if (replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(esim);

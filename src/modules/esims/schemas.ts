@@ -108,7 +108,16 @@ export type EsimEventView = Static<typeof EsimEvent>;
 
 /** POST /esims: an optional label; an empty body is the same as `{}`. */
 export const EsimCreateBody = Type.Union([
-  Type.Object({ label: Type.Optional(LabelField) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      label: Type.Optional(LabelField),
+      eid: Type.Optional({
+        ...EidField,
+        description: 'the device the profile is for, when known (SMDP_MODE=es2plus: sent to the SM-DP+)',
+      }),
+    },
+    { additionalProperties: false },
+  ),
   Type.Null(),
 ]);
 

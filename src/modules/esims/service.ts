@@ -42,6 +42,14 @@ export interface EsimsOptions {
   es2?: { provisioner: Provisioner; stock: StockService; profileType: string; callbacks: CallbackHandler };
 }
 
+function assertEid(eid: string): void {
+  if (!isValidEid(eid)) {
+    throw badRequest('INVALID_EID', 'The EID fails its check digits', [
+      { field: 'body.eid', message: 'fails the ISO 7064 mod 97-10 check' },
+    ]);
+  }
+}
+
 /** Labels are kept trimmed; an absent or blank one is no label. */
 const labelOf = (label: string | null | undefined): string | null => label?.trim() || null;
 
@@ -77,8 +85,11 @@ export class EsimsService {
     labelInput: string | null | undefined,
     meta: RequestMeta,
     idempotencyKey?: string,
+    eid?: string,
   ): Promise<EsimCreatedView & { replayed?: boolean }> {
-    const r = await this.issuer.issue(userId, labelOf(labelInput), idempotencyKey, meta);
+    if (eid !== undefined) assertEid(eid);
+    const input = { label: labelOf(labelInput), eid: eid ?? null };
+    const r = await this.issuer.issue(userId, input, idempotencyKey, meta);
     const view = toEsimView(r.esim);
     const out = r.confirmationCode === null ? view : { ...view, confirmation_code: r.confirmationCode };
     return r.replayed ? { ...out, replayed: true } : out;
@@ -156,11 +167,7 @@ export class EsimsService {
     actor: EsimActor,
     meta: RequestMeta,
   ): Promise<EsimView> {
-    if (eid !== undefined && !isValidEid(eid)) {
-      throw badRequest('INVALID_EID', 'The EID fails its check digits', [
-        { field: 'body.eid', message: 'fails the ISO 7064 mod 97-10 check' },
-      ]);
-    }
+    if (eid !== undefined) assertEid(eid);
     return transaction(this.db, async (tx) => {
       const esim = await esimsRepo.findById(tx, id);
       if (!esim) throw notFound('eSIM');

@@ -3,6 +3,7 @@
  * the refund outbox. Owns payment_events and refund_outbox; orders and packs stay the packs module's,
  * changed through its repository and packs/checkout.ts. See docs/payments.md.
  */
+import { Counter } from 'prom-client';
 import { defineModule } from '../module.js';
 import { adminOrdersRoutes } from './admin.routes.js';
 import { RefundOutbox } from './refunds.js';
@@ -48,6 +49,12 @@ export const paymentsModule = defineModule({
       enqueue: (tx, order, reason, now) => refunds.enqueue(tx, order, reason, now),
       kick: () => refunds.kick(),
     });
+    const webhookEvents = new Counter({
+      name: 'payment_webhook_events_total',
+      help: 'Verified payment webhook events, by what they did (paid, failed, duplicate, ignored ...)',
+      labelNames: ['outcome'] as const,
+      registers: [app.metrics.registry],
+    });
     app.services.payments = new PaymentsService(
       db,
       clock,
@@ -55,6 +62,7 @@ export const paymentsModule = defineModule({
       app.services.packs,
       refunds,
       provider,
+      (outcome) => webhookEvents.inc({ outcome }),
     );
     app.addHook('onClose', () => refunds.idle());
   },

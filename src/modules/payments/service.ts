@@ -57,6 +57,7 @@ export class PaymentsService {
     private readonly packs: PacksService,
     readonly refunds: RefundOutbox,
     readonly provider: PaymentProvider | undefined,
+    private readonly onWebhook: (outcome: WebhookOutcome) => void = () => undefined,
   ) {
     this.webhooks = provider ? new WebhookProcessor(db, clock, activity, provider.name) : undefined;
   }
@@ -130,7 +131,9 @@ export class PaymentsService {
   /** Stores the provider's ids on the order (once); the order as it now stands. */
   private async attach(order: OrderRow, created: CheckoutCreated): Promise<OrderRow> {
     return transaction(this.db, async (tx) => {
-      const current = (await ordersRepo.lock(tx, order.id)) ?? order;
+      const current = await ordersRepo.lock(tx, order.id);
+      // a concurrent request with the same key saw the provider fail and removed the order: retry
+      if (!current) throw problemOf(new ProviderError('unavailable', 'checkout removed concurrently'));
       const patch = {
         ...(current.provider_payment_id === null && created.paymentId
           ? { provider_payment_id: created.paymentId }
@@ -221,6 +224,8 @@ export class PaymentsService {
         { field: 'headers.stripe-signature', message: 'missing, forged or older than 5 minutes' },
       ]);
     }
-    return this.webhooks.apply(event);
+    const outcome = await this.webhooks.apply(event);
+    this.onWebhook(outcome);
+    return outcome;
   }
 }

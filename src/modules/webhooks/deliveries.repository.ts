@@ -146,6 +146,16 @@ export const deliveriesRepo = {
     return rows.map((r) => r.event_id);
   },
 
+  /** Deliveries per status (the metrics). */
+  async countByStatus(db: Executor): Promise<{ status: string; n: number }[]> {
+    const rows = await db
+      .selectFrom('webhook_deliveries')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('status')
+      .execute();
+    return rows.map((r) => ({ status: r.status, n: Number(r.n) }));
+  },
+
   /** Gives up the endpoint's pending deliveries (it was disabled); how many. */
   async failPendingOf(db: Executor, endpointId: string, error: string, now: number): Promise<number> {
     const r = await db

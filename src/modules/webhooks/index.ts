@@ -3,9 +3,12 @@
  * sends them (started with the app when WEBHOOK_WORKER is on, stopped, after its sends in flight, when it
  * closes).
  */
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge } from 'prom-client';
 import { webhookKeyOf } from '../../config.js';
 import { defineModule } from '../module.js';
 import { webhooksAdminRoutes } from './admin.routes.js';
+import { deliveriesRepo } from './deliveries.repository.js';
 import { WebhookDeliveriesService } from './deliveries.service.js';
 import { parseSchedule } from './retry.js';
 import { WebhookDelivery, WebhookEndpoint } from './schemas.js';
@@ -42,6 +45,7 @@ export const webhooksModule = defineModule({
       disableAfterMs: config.WEBHOOK_DISABLE_AFTER_S * 1000,
     });
     app.services.webhookWorker = worker;
+    addWebhookMetrics(app, worker);
     if (config.WEBHOOK_WORKER) app.addHook('onReady', async () => worker.start());
     app.addHook('onClose', async () => {
       await worker.stop();
@@ -50,3 +54,31 @@ export const webhooksModule = defineModule({
   },
   adminRoutes: [webhooksAdminRoutes],
 });
+
+/** `webhook_deliveries{status}` (all instances, from the table) and this process's attempts by outcome. */
+function addWebhookMetrics(app: FastifyInstance, worker: WebhookWorker): void {
+  const registers = [app.metrics.registry];
+  const { db } = app.ctx;
+  new Gauge({
+    name: 'webhook_deliveries',
+    help: 'Webhook deliveries by status (pending: still to send or to retry)',
+    labelNames: ['status'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      for (const { status, n } of await deliveriesRepo.countByStatus(db).catch(() => []))
+        this.set({ status }, n);
+    },
+  });
+  new Counter({
+    name: 'webhook_attempts_total',
+    help: 'Webhook attempts made by this process, by outcome',
+    labelNames: ['outcome'] as const,
+    registers,
+    collect() {
+      this.reset();
+      this.inc({ outcome: 'success' }, worker.sent);
+      this.inc({ outcome: 'failure' }, worker.failedAttempts);
+    },
+  });
+}

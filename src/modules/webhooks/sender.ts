@@ -94,6 +94,7 @@ async function excerptOf(body: AsyncIterable<Buffer> & { destroy(): void }): Pro
 
 export class WebhookSender {
   private readonly agent: Agent;
+  private closed = false;
 
   constructor(private readonly opts: { timeoutMs: number; allowPrivate: boolean; lookup?: LookupFn }) {
     this.agent = new Agent({
@@ -127,12 +128,21 @@ export class WebhookSender {
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       const cause = (e.cause as NodeJS.ErrnoException | undefined)?.message;
-      const error = `${e.code ?? e.name}: ${cause ?? e.message}`.slice(0, 500);
+      const kind = typeof e.code === 'string' ? e.code : e.name;
+      const error = `${kind}: ${cause ?? e.message}`.slice(0, 500);
       return { ok: false, statusCode: null, latencyMs: took(), error, excerpt: null };
     }
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  /** Ends every request in flight now (they fail) and every connection. */
+  async abort(): Promise<void> {
+    this.closed = true;
+    await this.agent.destroy().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.agent.close();
   }
 }

@@ -48,8 +48,9 @@ export class WebhookWorker {
   private readonly done: AttemptOutcome[] = [];
   private flushing: Promise<void> | undefined;
   private readonly idle = new Set<() => void>();
-  /** Deliveries sent by this worker (for tests and the bench). */
+  /** Deliveries this worker sent with a 2xx answer, and attempts that failed (metrics, tests, bench). */
   sent = 0;
+  failedAttempts = 0;
 
   constructor(private readonly o: WorkerOptions) {}
 
@@ -64,12 +65,24 @@ export class WebhookWorker {
     this.wake();
   }
 
-  /** Stops claiming, waits for the sends in flight and their records. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming and waits for the sends in flight and their records; sends still waiting on a slow
+   * receiver after `graceMs` are cut off (recorded as failed attempts, so retried later with the same
+   * webhook-id), so a shutdown never waits out a 10 s timeout.
+   */
+  async stop(graceMs = 2000): Promise<void> {
     this.stopped = true;
     outboxSignal.off('committed', this.onSignal);
     clearInterval(this.timer);
-    while (this.inFlight > 0 || this.flushing || this.filling) await this.quiet();
+    const deadline = Date.now() + graceMs;
+    let cut = false;
+    while (this.inFlight > 0 || this.flushing || this.filling) {
+      if (!cut && this.inFlight > 0 && Date.now() >= deadline) {
+        cut = true;
+        await this.o.sender.abort();
+      }
+      await this.quiet();
+    }
   }
 
   /** Claims and sends what is due now (also called by tests, which move the clock instead of waiting). */
@@ -164,6 +177,7 @@ export class WebhookWorker {
       const headers = this.o.signer.headers(endpoint, event.id, body, startedAt);
       result = await this.o.sender.send(endpoint.url, headers, body);
       if (result.ok) this.sent++;
+      else this.failedAttempts++;
     }
     const now = this.o.clock.now();
     const next = result.ok

@@ -82,8 +82,8 @@ forEachDialect(
     }
 
     test('when every attempt times out, then it is retried with backoff and answers 504', async () => {
-      const app = await env().newApp({ SMDP_TIMEOUT_MS: '300', SMDP_RETRIES: '2' });
-      await fault({ fn: 'downloadOrder', kind: 'delay', delayMs: 700, times: 3 });
+      const app = await env().newApp({ SMDP_TIMEOUT_MS: '800', SMDP_RETRIES: '2' });
+      await fault({ fn: 'downloadOrder', kind: 'delay', delayMs: 1500, times: 3 });
       const before = await calls('downloadOrder');
       const { res, user } = await createAs(app);
       assert.equal(res.statusCode, 504);
@@ -121,11 +121,50 @@ forEachDialect(
       assert.equal(await simState(stuck.iccid), 'Released');
     });
 
+    test('when a creation failed for want of an answer, then a retry with the same Idempotency-Key completes it', async () => {
+      const app = await env().newApp({ SMDP_RETRIES: '0' });
+      const user = await registerUser(app);
+      const post = () =>
+        app.inject({
+          method: 'POST',
+          url: '/api/v1/esims',
+          headers: { ...user.headers, 'idempotency-key': 'retry-me' },
+          payload: {},
+        });
+      await fault({ fn: 'confirmOrder', kind: 'http500' });
+      assert.equal((await post()).statusCode, 502);
+      const again = await post();
+      assert.equal(again.statusCode, 201, again.body);
+      assert.equal(again.headers['idempotent-replayed'], 'true');
+      const esim = again.json<EsimView>();
+      assert.equal(esim.status, 'released');
+      assert.equal(await simState(esim.iccid ?? ''), 'Released');
+    });
+
+    test('when an order stays stuck past the reconciler attempts, then it is cancelled at the SM-DP+ and deleted', async () => {
+      const { app, clock } = env();
+      const fast = await env().newApp({ SMDP_RETRIES: '0' });
+      await fault({ fn: 'confirmOrder', kind: 'http500' });
+      const { user } = await createAs(fast);
+      const stuck = await rowOf(app, user.id);
+      assert.equal(await simState(stuck.iccid ?? ''), 'Allocated');
+      await app.ctx.db
+        .updateTable('esims')
+        .set({ provision_attempts: 10 })
+        .where('id', '=', stuck.id)
+        .execute();
+      clock.advance(61_000);
+      await app.services.esims.es2plus?.provisioner.reconcile();
+      const gone = await rowOf(app, user.id);
+      assert.deepEqual([gone.status, gone.smdp_status], ['deleted', 'given up by the reconciler']);
+      assert.equal(await simState(stuck.iccid ?? ''), 'Available');
+    });
+
     test('with stock: orders by ICCID, raises the low-water alert, and a lost DownloadOrder answer is reconciled', async () => {
       const { clock } = env();
       const app = await env().newApp({
         SMDP_PROFILE_TYPE: 'STOCK',
-        SMDP_TIMEOUT_MS: '300',
+        SMDP_TIMEOUT_MS: '1500',
         SMDP_RETRIES: '0',
       });
       const admin = await adminSession(app);
@@ -185,7 +224,7 @@ forEachDialect(
       );
 
       // the answer to DownloadOrder is lost (the SM-DP+ reserved the profile all the same)
-      await fault({ fn: 'downloadOrder', kind: 'delay', delayMs: 600 });
+      await fault({ fn: 'downloadOrder', kind: 'delay', delayMs: 2500 });
       const lost = await createAs(app);
       assert.equal(lost.res.statusCode, 504);
       const row = await rowOf(app, lost.user.id);
@@ -193,7 +232,7 @@ forEachDialect(
         [row.status, row.iccid, row.smdp_ordered_at],
         ['provisioning', lines[2]?.split(',')[0], null],
       );
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 1500));
       assert.equal(await simState(row.iccid ?? ''), 'Allocated');
       clock.advance(61_000);
       await app.services.esims.es2plus?.provisioner.reconcile();

@@ -177,6 +177,26 @@ forEachDialect(
       assert.equal((await profile(esim.iccid ?? '')).state, 'Downloaded');
     });
 
+    test('when the user gives the EID, then it is ordered for that eUICC (Linked) and kept', async () => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/esims',
+        headers: user.headers,
+        payload: { eid: EID },
+      });
+      const esim = res.json<EsimView>();
+      assert.equal(esim.eid, EID);
+      const p = await profile(esim.iccid ?? '');
+      assert.deepEqual([p.state, p.eid], ['Released', EID]);
+      const bad = await app.inject({
+        method: 'POST',
+        url: '/api/v1/esims',
+        headers: user.headers,
+        payload: { eid: EID.replace(/5$/, '6') },
+      });
+      assert.equal(bad.statusCode, 400);
+    });
+
     test('when the same Idempotency-Key is sent twice, then the same eSIM answers with Idempotent-Replayed', async () => {
       const key = `k-${Date.now()}-${Math.random()}`;
       const a = await create({ 'idempotency-key': key });
@@ -212,5 +232,5 @@ forEachDialect(
     });
   },
   // the settings are fixed before the suites run: the simulator is already up
-  es2plusSettings(sim),
+  es2plusSettings(sim, { ESIM_LIMIT_PER_USER: '50' }),
 );

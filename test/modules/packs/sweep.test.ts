@@ -146,6 +146,9 @@ forEachDialect('expiry sweep', ({ env }) => {
     t.mock.method(console, 'log', (line: string) => lines.push(line));
     await commands.sweep!.run({ values: {}, config, database });
     assert.equal(lines.length, 1);
-    assert.match(lines[0] ?? '', /^expired: \d+, expiring notices: \d+, keys cleared: \d+$/);
+    assert.match(
+      lines[0] ?? '',
+      /^expired: \d+, expiring notices: \d+, keys cleared: \d+, checkouts expired: \d+$/,
+    );
   });
 });

@@ -118,6 +118,22 @@ forEachDialect(
       assert.equal(c.client_secret, null);
     });
 
+    test('when one Idempotency-Key is sent 5 times at once, then one order and one PaymentIntent answer them all', async () => {
+      const { app } = env();
+      const user = await registerUser(app);
+      const before = standin.paymentIntents.size;
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () => checkout(app, user, planId, 'race-key')),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.statusCode),
+        [202, 202, 202, 202, 202],
+      );
+      const ids = new Set(answers.map((a) => a.json<CheckoutJson>().order.id));
+      assert.equal(ids.size, 1);
+      assert.equal(standin.paymentIntents.size - before, 1);
+    });
+
     test('when Stripe declines the card at checkout, then a 402 problem answers and no order is left', async () => {
       const { app } = env();
       const user = await registerUser(app);

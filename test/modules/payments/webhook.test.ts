@@ -199,6 +199,8 @@ forEachDialect(
       );
       assert.equal(res.statusCode, 200);
       assert.equal(res.json<{ outcome: string }>().outcome, 'ignored');
+      const metrics = await env().app.inject({ method: 'GET', url: '/metrics' });
+      assert.match(metrics.body, /payment_webhook_events_total\{outcome="ignored"\} [1-9]/);
     });
 
     test('when the paid amount is not the order’s, then no pack is made and the admins are told', async () => {

@@ -88,6 +88,8 @@ forEachDialect('admin stats', ({ env }) => {
       used_bytes: 300 * MB + 100 * MB + 100 * MB + GB,
     });
     assert.deepEqual(s.esims.by_status, {
+      provisioning: 0,
+      error: 0,
       released: 1,
       downloaded: 0,
       installed: 0,

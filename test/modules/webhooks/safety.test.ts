@@ -12,7 +12,7 @@ const OVERRIDES = {
   WEBHOOK_WORKER: 'false',
   WEBHOOK_ALLOW_PRIVATE: 'true',
   WEBHOOK_POLL_MS: '20',
-  WEBHOOK_TIMEOUT_MS: '1000',
+  WEBHOOK_TIMEOUT_MS: '3000',
   WEBHOOK_LEASE_S: '5',
 };
 
@@ -49,7 +49,7 @@ forEachDialect(
           assert.equal(r.id, event!.id);
           wh.verify(r.body, r.headers);
         }
-        await new Promise((r) => setTimeout(r, 1500)); // A's request times out; its claim was lost
+        await new Promise((r) => setTimeout(r, 3500)); // A's request times out; its claim was lost
         const [delivery] = await deliveriesOf(app, admin, endpoint.id);
         assert.equal(delivery!.status, 'succeeded');
         assert.equal(delivery!.attempts, 2);
@@ -62,6 +62,30 @@ forEachDialect(
         await disableEndpoint(app, admin, endpoint.id);
       } finally {
         await Promise.all([a.stop(), b.stop()]);
+        await receiver.close();
+      }
+    });
+
+    test('stopping does not wait out a hanging receiver: its send is cut off and retried later', async () => {
+      const { app, newApp } = env();
+      const slow = await newApp({ WEBHOOK_TIMEOUT_MS: '10000', WEBHOOK_LEASE_S: '30' });
+      const admin = await adminSession(app);
+      const receiver = await startReceiver();
+      receiver.answer = () => 'hang';
+      const worker = slow.services.webhookWorker!;
+      try {
+        const endpoint = await createEndpoint(app, admin, receiver.url, ['pack.purchased']);
+        worker.start();
+        await emitEvents(app, 1, 'pack.purchased');
+        await receiver.waitFor(1);
+        await worker.stop(200);
+        const [delivery] = await deliveriesOf(app, admin, endpoint.id);
+        assert.equal(delivery!.status, 'pending', 'retried later');
+        assert.equal(delivery!.attempts, 1);
+        assert.match(delivery!.last_error ?? '', /destroyed/i);
+        await disableEndpoint(app, admin, endpoint.id);
+      } finally {
+        await worker.stop();
         await receiver.close();
       }
     });

@@ -16,8 +16,8 @@ const OVERRIDES = {
   WEBHOOK_ALLOW_PRIVATE: 'true',
   WEBHOOK_RETRY_SCHEDULE_S: '1,1,1,1,1',
   WEBHOOK_POLL_MS: '20',
-  WEBHOOK_TIMEOUT_MS: '2000',
-  WEBHOOK_LEASE_S: '5',
+  WEBHOOK_TIMEOUT_MS: '10000', // generous: the machine running the tests may be busy
+  WEBHOOK_LEASE_S: '30',
   WEBHOOK_DISABLE_AFTER_S: '3',
 };
 
@@ -70,6 +70,9 @@ forEachDialect(
           .where('id', '=', endpoint.id)
           .executeTakeFirstOrThrow();
         assert.ok(!row.secret_sealed.includes(endpoint.secret.slice(6)));
+        const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+        assert.match(metrics, /webhook_deliveries\{status="succeeded"\} [1-9]/);
+        assert.match(metrics, /webhook_attempts_total\{outcome="success"\} [1-9]/);
         await disableEndpoint(app, admin, endpoint.id);
       } finally {
         await receiver.close();

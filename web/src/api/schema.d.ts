@@ -82,7 +82,7 @@ export interface paths {
      * E-mails in the outbox, newest first; `?status=failed` shows what could not be sent
      * @description The text of a mail is never shown here: it may hold a password-reset link.
      */
-    get: operations['getAdminMail'];
+    get: operations['listAdminMail'];
     put?: never;
     post?: never;
     delete?: never;
@@ -277,7 +277,7 @@ export interface paths {
      * Forgot password: mail a reset link (valid 30 minutes) to this address
      * @description Always answers 202 with the same body, whether an account uses the address or not.
      */
-    post: operations['postAuthPasswordReset'];
+    post: operations['requestPasswordReset'];
     delete?: never;
     options?: never;
     head?: never;
@@ -294,7 +294,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Set a new password with the token of a reset link; every session of the account ends */
-    post: operations['postAuthPasswordResetConfirm'];
+    post: operations['confirmPasswordReset'];
     delete?: never;
     options?: never;
     head?: never;
@@ -311,7 +311,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Confirm the e-mail address with the token of a verification link */
-    post: operations['postAuthVerifyEmail'];
+    post: operations['verifyEmail'];
     delete?: never;
     options?: never;
     head?: never;
@@ -328,7 +328,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Mail the caller a new verification link (valid 48 hours) */
-    post: operations['postAuthVerifyEmailResend'];
+    post: operations['resendVerificationEmail'];
     delete?: never;
     options?: never;
     head?: never;
@@ -812,7 +812,7 @@ export interface paths {
      * Import profile stock from the SM-DP+ vendor’s CSV (ICCID,IMSI,PROFILE_TYPE)
      * @description ICCIDs are Luhn-checked (a trailing F is padding); profiles already in stock are left as they are, so importing the same file again changes nothing; refused lines are reported by line number.
      */
-    post: operations['postAdminEsimProfilesImport'];
+    post: operations['importAdminEsimProfiles'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1037,7 +1037,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** A new signing secret (shown once); the old one also signs for `overlap_s` seconds */
-    post: operations['secretAdminWebhookRotate'];
+    post: operations['rotateSecretAdminWebhook'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2370,7 +2370,7 @@ export interface operations {
       };
     };
   };
-  getAdminMail: {
+  listAdminMail: {
     parameters: {
       query?: {
         status?: 'pending' | 'sent' | 'failed';
@@ -3046,7 +3046,7 @@ export interface operations {
       };
     };
   };
-  postAuthPasswordReset: {
+  requestPasswordReset: {
     parameters: {
       query?: never;
       header?: never;
@@ -3095,7 +3095,7 @@ export interface operations {
       };
     };
   };
-  postAuthPasswordResetConfirm: {
+  confirmPasswordReset: {
     parameters: {
       query?: never;
       header?: never;
@@ -3138,7 +3138,7 @@ export interface operations {
       };
     };
   };
-  postAuthVerifyEmail: {
+  verifyEmail: {
     parameters: {
       query?: never;
       header?: never;
@@ -3188,7 +3188,7 @@ export interface operations {
       };
     };
   };
-  postAuthVerifyEmailResend: {
+  resendVerificationEmail: {
     parameters: {
       query?: never;
       header?: never;
@@ -5256,6 +5256,8 @@ export interface operations {
         'application/json': {
           /** @description a name the owner gives the eSIM (1 to 64 characters) */
           label?: string;
+          /** @description the device the profile is for, when known (SMDP_MODE=es2plus: sent to the SM-DP+) */
+          eid?: string;
         } | null;
       };
     };
@@ -5931,7 +5933,7 @@ export interface operations {
       };
     };
   };
-  postAdminEsimProfilesImport: {
+  importAdminEsimProfiles: {
     parameters: {
       query?: never;
       header?: never;
@@ -7197,7 +7199,7 @@ export interface operations {
       };
     };
   };
-  secretAdminWebhookRotate: {
+  rotateSecretAdminWebhook: {
     parameters: {
       query?: never;
       header?: never;

@@ -18,11 +18,14 @@ export function BarChart({
   label,
   format,
   height = 200,
+  whole = false,
 }: {
   bars: Bar[];
   label: string;
   format: (value: number) => string;
   height?: number;
+  /** counts: ticks on whole numbers only */
+  whole?: boolean;
 }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -44,7 +47,12 @@ export function BarChart({
           scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
           axes: [
             { stroke: '#444', grid: { show: false } },
-            { stroke: '#444', size: 70, values: (_u, splits) => splits.map((v) => format(v)) },
+            {
+              stroke: '#444',
+              size: 70,
+              values: (_u, splits) => splits.map((v) => format(v)),
+              ...(whole ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] } : {}),
+            },
           ],
           series: [
             {},
@@ -67,7 +75,7 @@ export function BarChart({
       observer.disconnect();
       chart?.destroy();
     };
-  }, [bars, label, format, height]);
+  }, [bars, label, format, height, whole]);
 
   return (
     <figure className="chart">

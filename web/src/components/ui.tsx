@@ -36,6 +36,18 @@ export function fieldErrors(error: unknown): Record<string, string> {
   return out;
 }
 
+/** Refusals whose technical detail would not help a customer, in plain words with the next step. */
+const PLAIN_WORDS: Record<string, string> = {
+  ACCOUNT_SUSPENDED: 'Your account is on hold. Write to support to find out why and to reopen it.',
+  EMAIL_NOT_VERIFIED:
+    'Please confirm your email first: open the link we sent you. You can send a new link from your account page.',
+  PAYMENT_DECLINED: 'Your bank declined the payment. Nothing was charged: try another card.',
+  PAYMENT_PROVIDER_UNAVAILABLE:
+    'Payments are not answering right now. Nothing was charged: try again in a minute.',
+  ESIM_LIMIT:
+    'You have as many eSIMs as an account may hold. Choose one of your eSIMs for this plan instead.',
+};
+
 /** What went wrong, in words, and what to do next. */
 export function ErrorNote({
   error,
@@ -48,13 +60,12 @@ export function ErrorNote({
 }) {
   const message =
     error instanceof ApiError
-      ? error.code === 'ACCOUNT_SUSPENDED'
-        ? 'Your account is on hold. Write to support to find out why and to reopen it.'
-        : error.status === 429
+      ? (PLAIN_WORDS[error.code] ??
+        (error.status === 429
           ? 'Too many tries in a short time. Wait a minute, then try again.'
           : error.status >= 500
             ? 'Something went wrong on our side. Try again in a moment.'
-            : error.message
+            : error.message))
       : 'Something went wrong. Reload the page and try again.';
   return (
     <div className="note error" role="alert">

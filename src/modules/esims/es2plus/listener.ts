@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from '../../../config.js';
 import { ADMIN_PROTOCOL } from './client.js';
 import { CallbackError, parseProgressInfo, type CallbackHandler } from './callbacks.js';
@@ -27,7 +27,7 @@ export async function startCallbackListener(
   const tls = config.ES2_TLS_CERT && config.ES2_TLS_KEY && config.SMDP_CA;
   const server = Fastify({
     loggerInstance: app.log.child({ listener: 'es2plus' }),
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     keepAliveTimeout: 30_000,
     ...(tls

@@ -67,17 +67,35 @@ export class Provisioner {
     const type = r.profile_type ?? undefined;
     let iccid: string;
     try {
-      ({ iccid } = await this.client.downloadOrder(
-        r.iccid ? { iccid: r.iccid, profileType: type } : { profileType: type, eid: r.eid ?? undefined },
-      ));
+      ({ iccid } = await this.client.downloadOrder({
+        ...(r.iccid ? { iccid: r.iccid } : {}),
+        profileType: type,
+        ...(r.eid ? { eid: r.eid } : {}),
+      }));
     } catch (err) {
       // our own stock ICCID already reserved: an earlier DownloadOrder whose answer was lost got through
       if (!(r.iccid && err instanceof Es2Failure && es2Key(err) === '8.2.1/3.3')) throw err;
       iccid = r.iccid;
     }
     const ordered = await esimsRepo.recordOrdered(this.db, r.id, iccid, this.clock.now());
-    if (!ordered) throw new Es2Unavailable('protocol', 'the eSIM left provisioning during its order');
-    return ordered;
+    if (ordered) return ordered;
+    // a concurrent completion (a retry, the reconciler) recorded its answer first: keep that one
+    const current = await esimsRepo.findById(this.db, r.id);
+    if (current?.status !== 'provisioning' || current.smdp_ordered_at === null) {
+      throw new Es2Unavailable('protocol', 'the eSIM left provisioning during its order');
+    }
+    if (current.iccid !== iccid) await this.cancelQuietly(iccid, r.id);
+    return current;
+  }
+
+  private async cancelQuietly(iccid: string, esimId: string, matchingId?: string): Promise<boolean> {
+    try {
+      await this.client.cancelOrder({ iccid, matchingId, finalProfileStatusIndicator: 'Available' });
+      return true;
+    } catch (err) {
+      this.log.warn({ esim_id: esimId, iccid, err: (err as Error).message }, 'CancelOrder failed');
+      return false;
+    }
   }
 
   private async confirm(r: EsimRow, confirmationCode: string | null): Promise<EsimRow> {
@@ -113,13 +131,8 @@ export class Provisioner {
   private async abandon(r: EsimRow, status: string, cause?: Es2Failure): Promise<void> {
     let stockState: 'available' | 'unavailable' = 'available';
     if (cause && es2Key(cause) === '8.2.1/3.9') stockState = 'unavailable';
-    if (r.iccid && r.smdp_ordered_at !== null) {
-      await this.client
-        .cancelOrder({ iccid: r.iccid, matchingId: r.matching_id, finalProfileStatusIndicator: 'Available' })
-        .catch((err: Error) => {
-          stockState = 'unavailable';
-          this.log.warn({ esim_id: r.id, iccid: r.iccid, err: err.message }, 'CancelOrder failed');
-        });
+    if (r.iccid && r.smdp_ordered_at !== null && !(await this.cancelQuietly(r.iccid, r.id, r.matching_id))) {
+      stockState = 'unavailable';
     }
     await transaction(this.db, async (tx) => {
       if (r.iccid) await this.stock.release(tx, r.iccid, stockState);
@@ -140,25 +153,23 @@ export class Provisioner {
    * to the pool); after it, or when the SM-DP+ says it was downloaded, only our row changes.
    */
   async cancelBeforeDelete(r: EsimRow): Promise<void> {
-    if (!r.iccid || r.smdp_ordered_at === null) return;
-    if (r.status !== 'provisioning' && r.status !== 'released') return;
+    // without an ICCID nothing can be cancelled (an order by type whose answer never came is lost to us)
+    if (!r.iccid || (r.status !== 'provisioning' && r.status !== 'released')) return;
+    let stockState: 'available' | 'unavailable' = 'available';
     try {
       await this.client.cancelOrder({
         iccid: r.iccid,
-        matchingId: r.matching_id,
+        matchingId: r.smdp_ordered_at === null ? undefined : r.matching_id,
         finalProfileStatusIndicator: 'Available',
       });
-      await this.stock.release(this.db, r.iccid, 'available');
     } catch (err) {
-      if (err instanceof Es2Failure) {
-        this.log.warn(
-          { esim_id: r.id, iccid: r.iccid, status: es2Key(err) },
-          'CancelOrder refused; deleted here only',
-        );
-        return;
-      }
-      throw es2Problem(err);
+      if (!(err instanceof Es2Failure)) throw es2Problem(err);
+      // downloaded already (3.3) or unknown (3.9): the profile is not coming back; else nothing was ordered
+      const key = es2Key(err);
+      if (key === '8.2.1/3.3' || key === '8.2.1/3.9') stockState = 'unavailable';
+      this.log.warn({ esim_id: r.id, iccid: r.iccid, status: key }, 'CancelOrder refused; deleted here only');
     }
+    await this.stock.release(this.db, r.iccid, stockState);
   }
 
   /** Rows stuck in provisioning: complete them, or after `maxAttempts` cancel them. */

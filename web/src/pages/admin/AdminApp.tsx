@@ -8,7 +8,9 @@ import { formatBytes, formatPrice } from '../../format';
 import { Link, match, useLocation } from '../../router';
 import { useSession } from '../../session';
 import { CataloguePage } from './Catalogue';
-import { ActivityPage, ApiKeysPage, EsimsOversight, PacksOversight } from './Oversight';
+import { ActivityPage } from './Activity';
+import { ApiKeysPage } from './ApiKeys';
+import { EsimsOversight, PacksOversight } from './Oversight';
 import { UserPage, UsersPage } from './Users';
 
 const DAY = 86_400_000;
@@ -146,6 +148,7 @@ function Dashboard() {
             label="Sign-ups per day, last 30 days"
             bars={[...perDay].map(([day, n]) => ({ start: day, value: n }))}
             format={count}
+            whole
           />
         )}
       </div>

@@ -221,6 +221,7 @@ export function CataloguePage() {
                 className={p.is_active ? 'danger' : 'secondary'}
                 disabled={update.isPending}
                 onClick={() => update.mutate({ id: p.id, body: { is_active: !p.is_active } })}
+                aria-label={`${p.is_active ? 'Take off sale' : 'Put on sale'}: ${p.name}`}
               >
                 {p.is_active ? 'Take off sale' : 'Put on sale'}
               </button>

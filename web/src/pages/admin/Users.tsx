@@ -2,10 +2,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { api, unwrap } from '../../api/client';
+import { usePaged } from '../../api/paged';
 import { Empty, ErrorNote, Field, Loading, Page } from '../../components/ui';
 import { formatBytes, formatDate } from '../../format';
 import { Link, navigate, useLocation } from '../../router';
-import { ActivityTable } from './Oversight';
+import { ActivityTable } from './Activity';
 
 type Status = 'active' | 'suspended' | 'deleted';
 
@@ -14,15 +15,14 @@ export function UsersPage() {
   const q = query.get('q') ?? '';
   const status = (query.get('status') ?? '') as Status | '';
   const statusId = useId();
-  const users = useQuery({
-    queryKey: ['admin', 'users', q, status],
-    queryFn: () =>
-      unwrap(
-        api.GET('/api/v1/admin/users', {
-          params: { query: { limit: 100, ...(q ? { query: q } : {}), ...(status ? { status } : {}) } },
-        }),
-      ),
-  });
+  const users = usePaged(['admin', 'users', q, status], (cursor) =>
+    unwrap(
+      api.GET('/api/v1/admin/users', {
+        params: { query: { limit: 50, cursor, ...(q ? { query: q } : {}), ...(status ? { status } : {}) } },
+      }),
+    ),
+  );
+
   const search = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
@@ -49,7 +49,7 @@ export function UsersPage() {
       </form>
       {users.isPending && <Loading what="users" />}
       {users.isError && <ErrorNote error={users.error} retry={() => users.refetch()} />}
-      {users.isSuccess && items.length === 0 && (
+      {users.data && items.length === 0 && (
         <Empty>
           <p>No user matches. Try part of the email, or clear the filters.</p>
         </Empty>
@@ -82,6 +82,11 @@ export function UsersPage() {
             ))}
           </tbody>
         </table>
+      )}
+      {users.more && (
+        <button type="button" className="secondary" onClick={users.more.load} disabled={users.more.loading}>
+          {users.more.loading ? 'Loading…' : 'Show more users'}
+        </button>
       )}
     </Page>
   );

@@ -3,7 +3,8 @@ import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, unwrap } from '../../api/client';
 import { ErrorNote, Field, fieldErrors, Page } from '../../components/ui';
-import { navigate } from '../../router';
+import { Link, navigate } from '../../router';
+import { EmailStatus } from './AccountMail';
 import { useSession } from '../../session';
 
 export function AccountPage() {
@@ -49,6 +50,10 @@ export function AccountPage() {
         <h2 id="profile">Profile</h2>
         <p>
           Signed in as <strong>{user.email}</strong>
+        </p>
+        <EmailStatus verifiedAt={user.email_verified_at} />
+        <p>
+          <Link href="/orders">Your orders and payments</Link>
         </p>
         <form className="form" onSubmit={saveProfile}>
           <Field

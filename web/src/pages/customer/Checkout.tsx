@@ -39,15 +39,25 @@ export function CheckoutPage({ planId }: { planId: string }) {
           throw err;
         });
       }
-      const pack = await unwrap(
+      const answer = await unwrap(
         api.POST('/api/v1/packs', {
           params: { header: { 'idempotency-key': key } },
           body: { plan_id: planId, esim_id: esimId },
         }),
       );
-      return { pack, esimId };
+      // with a payment provider: an order to pay first (or, on a replay, already paid with its pack)
+      if ('order' in answer && !answer.pack) {
+        if (answer.checkout_url) return { esimId, payAt: answer.checkout_url };
+        throw new ApiError(0, {
+          code: 'PAYMENT_PAGE_MISSING',
+          detail: 'Paying by card is not available on this site yet. Please contact support.',
+        });
+      }
+      return { esimId, payAt: null };
     },
-    onSuccess: async ({ esimId }) => {
+    onSuccess: async ({ esimId, payAt }) => {
+      // the provider's payment page; it sends the customer back to their orders (CHECKOUT_SUCCESS_URL)
+      if (payAt) return location.assign(payAt);
       await queryClient.invalidateQueries();
       navigate(`/esims/${esimId}?bought=1`);
     },

@@ -55,6 +55,9 @@ export function SignInPage() {
         <p>
           New here? <Link href={`/signup?next=${encodeURIComponent(next)}`}>Create an account</Link>
         </p>
+        <p>
+          <Link href="/forgot-password">Forgot your password?</Link>
+        </p>
       </form>
     </Page>
   );
