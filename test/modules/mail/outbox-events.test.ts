@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { transaction } from '../../../src/db/index.js';
-import { iso } from '../../../src/lib/clock.js';
+import { DAY_MS, HOUR_MS, iso } from '../../../src/lib/clock.js';
+import { runSweep } from '../../../src/modules/packs/sweep.js';
 import { mailFromEvents } from '../../../src/modules/mail/consumer.js';
 import { adminSession, registerUser, uniqueEmail } from '../../helper.js';
 import { GB, createPlan } from '../../fixtures/packs.js';
-import { eventId, ingest, issueApiKey } from '../../fixtures/usage.js';
+import { eventId, ingest, issueApiKey, seedPack } from '../../fixtures/usage.js';
 import { forEachDialectWithSmtp } from './harness.js';
 
 forEachDialectWithSmtp('customer e-mails from the event outbox', ({ mail }) => {
@@ -62,6 +63,39 @@ forEachDialectWithSmtp('customer e-mails from the event outbox', ({ mail }) => {
     );
     assert.equal(all.length, 1, 'the 100 % threshold and the depletion are one mail');
     assert.equal(mailsTo(s.email).filter((m) => m.subject.includes('80 %')).length, 1);
+  });
+
+  test('when the sweep finds a pack ending within 24 hours and then ended, then one mail each', async () => {
+    const { env, deliver, mailsTo } = mail();
+    const s = await registerUser(env.app, uniqueEmail('sweep'));
+    const now = env.clock.now();
+    await seedPack(env.db, {
+      userId: s.id,
+      esimId: null,
+      status: 'active',
+      totalBytes: 5 * GB,
+      usedBytes: 1 * GB,
+      createdAt: now - 29 * DAY_MS,
+      expiresAt: now + 12 * HOUR_MS,
+      name: 'Japan 5 GB',
+    });
+    // the sweep runs on the app's clock, as in a serving process
+    const sweepAt = async (t: number) => {
+      env.clock.set(t);
+      await runSweep(env.db, t);
+    };
+    await sweepAt(now);
+    await sweepAt(now + HOUR_MS);
+    await deliver();
+    const ending = mailsTo(s.email).filter(
+      (m) => m.subject === 'Your Japan 5 GB pack ends in less than 24 hours',
+    );
+    assert.equal(ending.length, 1);
+    assert.match(ending[0]!.text, /Any data you have not used by then is lost\./);
+    await sweepAt(now + 13 * HOUR_MS);
+    await sweepAt(now + 14 * HOUR_MS);
+    await deliver();
+    assert.equal(mailsTo(s.email).filter((m) => m.subject === 'Your Japan 5 GB pack has ended').length, 1);
   });
 
   test('when the user turned usage e-mails off, then the outbox still mails the receipt but no usage mail', async () => {
