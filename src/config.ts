@@ -125,6 +125,21 @@ export const ConfigSchema = Type.Object({
   WEBHOOK_WORKER: Type.Boolean({ default: true }),
   WEBHOOK_POLL_MS: Int(1000, 10, 600000),
   WEBHOOK_CONCURRENCY: Int(32, 1, 1000),
+  // e-mail: sent through SMTP when SMTP_URL is set (then MAIL_FROM is required); written to the log otherwise
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://[^\\s]+$', maxLength: 2000 })),
+  /** `kswifi@example.com` or `KSWiFi <kswifi@example.com>`: one line with an address. */
+  MAIL_FROM: Type.Optional(
+    Type.String({ minLength: 3, maxLength: 300, pattern: '^[^\\r\\n@]*@[^\\r\\n@]+$' }),
+  ),
+  /** Seconds to wait before each new try of a mail the SMTP server refused; after the last, it is failed. */
+  MAIL_RETRY_SCHEDULE_S: Type.String({
+    default: '30,120,600,1800,7200,21600',
+    pattern: '^[0-9]{1,6}(,[0-9]{1,6}){0,19}$',
+  }),
+  /** The address of the web app the links in e-mails point at; http://localhost:<PORT> when unset. */
+  PUBLIC_APP_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s?#]+$', maxLength: 500 })),
+  /** When true, POST /packs refuses (403) an account whose e-mail address is not verified yet. */
+  REQUIRE_VERIFIED_EMAIL_TO_BUY: Type.Boolean({ default: false }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -177,6 +192,9 @@ export function loadConfig(
   }
   if (config.WEBHOOK_LEASE_S * 1000 <= config.WEBHOOK_TIMEOUT_MS) {
     throw new ConfigError('Invalid configuration: WEBHOOK_LEASE_S must be longer than WEBHOOK_TIMEOUT_MS');
+  }
+  if (config.SMTP_URL !== undefined && config.MAIL_FROM === undefined) {
+    throw new ConfigError('Invalid configuration: MAIL_FROM is required when SMTP_URL is set');
   }
   if ((config.ADMIN_EMAIL === undefined) !== (config.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
@@ -270,4 +288,14 @@ export function webhookKeyOf(config: Config): Buffer | undefined {
   if (k) return /^[0-9a-fA-F]{64}$/.test(k) ? Buffer.from(k, 'hex') : Buffer.from(k, 'base64url');
   if (config.NODE_ENV === 'production') return undefined;
   return createHash('sha256').update('kswifi-development-only-webhook-key').digest();
+}
+
+/** The links in e-mails start here (no trailing slash). */
+export function publicAppUrlOf(config: Config): string {
+  return (config.PUBLIC_APP_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
+}
+
+/** MAIL_RETRY_SCHEDULE_S as milliseconds, one entry per retry. */
+export function mailRetryScheduleOf(config: Config): number[] {
+  return config.MAIL_RETRY_SCHEDULE_S.split(',').map((s) => Number(s) * 1000);
 }

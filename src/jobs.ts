@@ -3,13 +3,26 @@
  * periodic job adds it here; returns a function that stops them all.
  */
 import type { FastifyInstance } from 'fastify';
-import { runSweep } from './modules/packs/sweep.js';
+import { expireAbandonedCheckouts, runSweep } from './modules/packs/sweep.js';
+
+/** How often the mail worker looks for due mail (services also wake it after queuing). */
+const MAIL_POLL_MS = 1000;
 
 export function startJobs(app: FastifyInstance): () => void {
   const timers: NodeJS.Timeout[] = [];
   const sweepMs = app.ctx.config.SWEEP_INTERVAL_S * 1000;
   if (sweepMs > 0) timers.push(every(sweepMs, () => sweepOnce(app)));
-  return () => timers.forEach((t) => clearInterval(t));
+  const refundMs = app.ctx.config.REFUND_INTERVAL_S * 1000;
+  if (refundMs > 0 && app.services.payments.enabled) {
+    timers.push(every(refundMs, () => sendRefunds(app)));
+  }
+  // the mail worker: sends what committed transactions queued (src/modules/mail/worker.ts)
+  const mailWorker = app.services.mail.worker;
+  mailWorker.start(MAIL_POLL_MS);
+  return () => {
+    timers.forEach((t) => clearInterval(t));
+    void mailWorker.stop();
+  };
 }
 
 /** Runs `job` every `ms`, never two at once; unref'd so a timer alone never keeps the process alive. */
@@ -26,12 +39,25 @@ function every(ms: number, job: () => Promise<void>): NodeJS.Timeout {
   return timer;
 }
 
-/** Pack expiry, expiry notices and idempotency-key cleanup (src/modules/packs/sweep.ts). */
+/** Pack expiry, expiry notices, idempotency-key cleanup and abandoned checkouts (src/modules/packs/sweep.ts). */
 async function sweepOnce(app: FastifyInstance): Promise<void> {
   try {
-    const result = await runSweep(app.ctx.db, app.ctx.clock.now());
-    if (result.expired + result.expiring + result.keys_cleared > 0) app.log.info(result, 'sweep');
+    const now = app.ctx.clock.now();
+    const result = await runSweep(app.ctx.db, now);
+    const checkouts = await expireAbandonedCheckouts(app.ctx.db, now, app.ctx.config.CHECKOUT_TTL_S * 1000);
+    if (result.expired + result.expiring + result.keys_cleared + checkouts > 0)
+      app.log.info({ ...result, checkouts_expired: checkouts }, 'sweep');
   } catch (err) {
     app.log.warn({ err: (err as Error).message }, 'sweep failed; retried at the next interval');
+  }
+}
+
+/** Refunds due in the outbox (src/modules/payments/refunds.ts); a failed pass is retried at the next one. */
+async function sendRefunds(app: FastifyInstance): Promise<void> {
+  try {
+    const sent = await app.services.payments.refunds.runOnce();
+    if (sent.size > 0) app.log.info({ refunds: Object.fromEntries(sent) }, 'refund outbox');
+  } catch (err) {
+    app.log.warn({ err: (err as Error).message }, 'refund outbox pass failed; retried at the next interval');
   }
 }

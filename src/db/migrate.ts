@@ -14,6 +14,7 @@ import * as m0012 from './migrations/2026_12_02_0012_usage_rollups.js';
 import * as m0013 from './migrations/2026_12_03_0013_es2plus.js';
 import * as m0014 from './migrations/2026_12_03_0014_events.js';
 import * as m0015 from './migrations/2026_12_03_0015_payments.js';
+import * as m0016 from './migrations/2026_12_03_0016_mail.js';
 import type { Database } from './types.js';
 
 const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '2026_12_03_0013_es2plus': m0013,
   '2026_12_03_0014_events': m0014,
   '2026_12_03_0015_payments': m0015,
+  '2026_12_03_0016_mail': m0016,
 };
 
 export function migratorFor(db: Kysely<Database>): Migrator {

@@ -24,6 +24,8 @@ export interface UsersTable {
   updated_at: number;
   last_login_at: number | null;
   deleted_at: number | null;
+  email_notifications: Generated<number>; // 0/1: usage and expiry e-mails (account e-mails always go)
+  email_verified_at: number | null; // set by a verification (or password-reset) link
 }
 
 export interface RefreshTokensTable {
@@ -352,6 +354,37 @@ export interface WebhookAttemptsTable {
   response_excerpt: string | null; // at most 1 KB of the answer
 }
 
+export type MailStatus = 'pending' | 'sent' | 'failed';
+
+export interface MailOutboxTable {
+  id: string;
+  idempotency_key: string; // unique: `<event or purpose id>:<template>`, a repeat is a no-op
+  user_id: string | null;
+  kind: string; // the template
+  recipient: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  status: MailStatus;
+  attempts: number;
+  next_attempt_at: number; // due time; while a worker sends, its lease
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export type AccountTokenPurpose = 'password_reset' | 'verify_email';
+
+export interface AccountTokensTable {
+  id: string;
+  user_id: string;
+  purpose: AccountTokenPurpose;
+  token_hash: string; // SHA-256 hex of the token in the link; unique
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
@@ -377,6 +410,8 @@ export interface Database {
   refund_outbox: RefundOutboxTable;
   esim_profiles: EsimProfilesTable;
   esim_stock_levels: EsimStockLevelsTable;
+  mail_outbox: MailOutboxTable;
+  account_tokens: AccountTokensTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -396,3 +431,5 @@ export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
 export type RefundOutboxRow = Selectable<RefundOutboxTable>;
+export type MailRow = Selectable<MailOutboxTable>;
+export type AccountTokenRow = Selectable<AccountTokensTable>;

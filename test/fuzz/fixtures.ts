@@ -11,6 +11,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { Db } from '../../src/db/index.js';
 import { alertsRepo } from '../../src/modules/alerts/repository.js';
 import { eventsRepo } from '../../src/modules/events/repository.js';
+import { mailRepo } from '../../src/modules/mail/repository.js';
 import { notificationsRepo } from '../../src/modules/notifications/repository.js';
 import { adminSession, registerUser, uniqueEmail, type Session } from '../helper.js';
 import type { Operation } from './walk.js';
@@ -34,6 +35,18 @@ export interface Fixtures {
   ids: Record<string, string>;
   otherIds: Record<string, string>;
   iccid: string;
+  /** Live tokens of e-mailed links (each used by its operation's baseline). */
+  resetToken: string;
+  verifyToken: string;
+}
+
+/** The token of the newest link mailed to `email` (read from the mail outbox, as the user reads the mail). */
+export async function linkTokenOf(db: Db, email: string): Promise<string> {
+  const mails = await mailRepo.list(db, { limit: 500 });
+  const text = mails.find((m) => m.recipient === email && m.text_body.includes('#token='))?.text_body;
+  const token = text ? /#token=([A-Za-z0-9_-]+)/.exec(text)?.[1] : undefined;
+  if (!token) throw new Error(`fixture: no link was mailed to ${email}`);
+  return token;
 }
 
 async function ok<T>(app: FastifyInstance, opts: InjectOptions): Promise<T> {
@@ -102,12 +115,26 @@ export async function createFixtures(app: FastifyInstance, db: Db): Promise<Fixt
     apiKeyRevoke: (await key('fuzz revoke')).id,
   };
   const apiKey = (await key('fuzz feed')).key;
+  // orders (payments): the order of a pack, found through the owner's order list
+  const orderOf = async (s: Session, packId: string) => {
+    const list = await ok<{ items: { id: string; pack_id: string | null }[] }>(app, {
+      method: 'GET',
+      url: '/api/v1/orders?limit=200',
+      headers: s.headers,
+    });
+    const found = list.items.find((o) => o.pack_id === packId);
+    if (!found) throw new Error('fixture order missing');
+    return found.id;
+  };
+  ids.order = await orderOf(user, ids.pack!);
+  ids.orderRefund = await orderOf(user, await pack(user, planId));
 
   const otherEsim = await esim(other);
   const otherIds: Record<string, string> = {
     esim: otherEsim.id,
     pack: await pack(other, planId, otherEsim.id),
   };
+  otherIds.order = await orderOf(other, otherIds.pack!);
   for (const [s, into] of [
     [user, ids],
     [other, otherIds],
@@ -138,6 +165,12 @@ export async function createFixtures(app: FastifyInstance, db: Db): Promise<Fixt
   if (!alerts.items[0]) throw new Error('fixture alert missing');
   ids.alert = alerts.items[0].id;
   Object.assign(ids, await webhookFixtures(app, db, admin));
+  const resetUser = await registerUser(app, uniqueEmail('reset'));
+  await ok(app, { method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: resetUser.email } });
+  const verifyUser = await registerUser(app, uniqueEmail('verify'));
+  const [anyMail] = await mailRepo.list(db, { limit: 1 });
+  if (!anyMail) throw new Error('fixture mail missing');
+  ids.mail = anyMail.id;
   return {
     admin,
     user,
@@ -151,6 +184,8 @@ export async function createFixtures(app: FastifyInstance, db: Db): Promise<Fixt
     ids,
     otherIds,
     iccid: mainEsim.iccid,
+    resetToken: await linkTokenOf(db, resetUser.email),
+    verifyToken: await linkTokenOf(db, verifyUser.email),
   };
 }
 
@@ -194,6 +229,7 @@ export function pathIds(op: Operation, fx: Fixtures): { own: string; other?: str
     'DELETE /api/v1/admin/users/{id}': 'userDelete',
     'DELETE /api/v1/admin/webhooks/{id}': 'webhookDelete',
     'PATCH /api/v1/admin/webhooks/{id}': 'webhookPatch',
+    'POST /api/v1/admin/orders/{id}/refund': 'orderRefund',
   };
   const byResource: Record<string, string> = {
     plans: 'plan',
@@ -204,6 +240,8 @@ export function pathIds(op: Operation, fx: Fixtures): { own: string; other?: str
     webhooks: 'webhook',
     'webhook-deliveries': 'webhookDelivery',
     users: 'user',
+    orders: 'order',
+    mail: 'mail',
   };
   const m = /\/([a-z-]+)\/\{id\}/.exec(op.path);
   const name = special[op.key] ?? (m?.[1] ? byResource[m[1]] : undefined);

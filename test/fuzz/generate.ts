@@ -83,6 +83,9 @@ export function sample(schema: Schema, fx: Fixtures): unknown {
       if (p.startsWith('^[\\x21')) return `idem-${next()}`;
       if (p.startsWith('^[a-z0-9_.-]')) return 'pack.created';
       if (p.startsWith('^[^\\u0000')) return 'fuzz label';
+      // the token of an e-mailed link (base64url): well formed, but never a live one
+      if (p === '^[A-Za-z0-9_-]+$')
+        return 'fuzzToken'.padEnd(Math.max(43, Number(schema.minLength ?? 1)), 'z');
       throw new Error(`no sample for pattern ${p}`);
     }
     case 'integer':
@@ -120,6 +123,10 @@ function baselineBody(op: Operation, fx: Fixtures): unknown {
     case 'POST /api/v1/auth/refresh':
     case 'POST /api/v1/auth/logout':
       return { refresh_token: fx.refreshUser.refresh };
+    case 'POST /api/v1/auth/password-reset/confirm':
+      return { token: fx.resetToken, new_password: 'a new password 1' };
+    case 'POST /api/v1/auth/verify-email':
+      return { token: fx.verifyToken };
     case 'PATCH /api/v1/users/me':
       return { full_name: 'Fuzz User', phone_number: '+15551234567' };
     case 'POST /api/v1/users/me/password':

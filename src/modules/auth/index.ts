@@ -1,5 +1,14 @@
-/** Sign-up, sign-in, tokens and sessions (refresh rotation, login throttling). */
+/**
+ * Sign-up, sign-in, tokens and sessions (refresh rotation, login throttling), and the account e-mails:
+ * password reset and e-mail verification (account-mail.routes.ts).
+ */
+import { publicAppUrlOf } from '../../config.js';
+import { queueAccountMail } from '../mail/account.js';
 import { defineModule } from '../module.js';
+import { accountMailRoutes } from './account-mail.routes.js';
+import { EmailVerificationService } from './email-verification.js';
+import { PasswordResetService } from './password-reset.js';
+import { guardPurchasesByVerifiedEmail } from './verified-guard.js';
 import { PasswordHasher } from './passwords.js';
 import { browserRoutes } from './browser.routes.js';
 import { authRoutes } from './routes.js';
@@ -8,7 +17,7 @@ import { AuthService } from './service.js';
 
 export const authModule = defineModule({
   name: 'auth',
-  after: ['activity'],
+  after: ['activity', 'mail'],
   schemas: [TokensSchema, AccessTokenSchema],
   services: (app) => {
     const { config, db, clock } = app.ctx;
@@ -28,9 +37,28 @@ export const authModule = defineModule({
       },
       app.ctx.sessions.events,
     );
+    const links = {
+      db,
+      clock,
+      activity: app.services.activity,
+      events: app.ctx.sessions.events,
+      mail: app.services.mail,
+      appUrl: publicAppUrlOf(config),
+    };
+    app.services.passwordReset = new PasswordResetService(links, passwords);
+    const verification = new EmailVerificationService(links);
+    app.services.emailVerification = verification;
+    app.services.auth.accountMail = {
+      registered: (tx, user) => verification.sendLink(tx, user),
+      passwordChanged: async (tx, user) => {
+        await queueAccountMail(tx, user, { kind: 'password_changed' }, clock.now());
+      },
+    };
+    if (config.REQUIRE_VERIFIED_EMAIL_TO_BUY) guardPurchasesByVerifiedEmail(app);
   },
   routes: [
     { prefix: '/auth', plugin: authRoutes },
     { prefix: '/auth/browser', plugin: browserRoutes },
+    { prefix: '/auth', plugin: accountMailRoutes },
   ],
 });

@@ -13,6 +13,7 @@ import type { ActivityService, RequestMeta } from '../activity/service.js';
 import type { UserView } from '../users/schemas.js';
 import { normaliseEmail, toUserView } from '../users/service.js';
 import { usersRepo } from '../users/repository.js';
+import { NO_ACCOUNT_MAIL, type AccountMailHooks } from './account-mail.js';
 import type { PasswordHasher } from './passwords.js';
 import { refreshTokensRepo, throttleRepo } from './repository.js';
 
@@ -52,6 +53,9 @@ const invalidCredentials = () => unauthorized('INVALID_CREDENTIALS', 'Email or p
 const invalidToken = () => unauthorized('INVALID_TOKEN', 'The refresh token is invalid or expired');
 
 export class AuthService {
+  /** The verification link at sign-up, the notice of a password change (set by the auth index). */
+  accountMail: AccountMailHooks = NO_ACCOUNT_MAIL;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -81,6 +85,7 @@ export class AuthService {
           now,
         );
         const tokens = await this.startSession(tx, user.id, meta);
+        await this.accountMail.registered(tx, user);
         await this.activity.record(tx, {
           action: 'user.registered',
           userId: user.id,
@@ -217,6 +222,7 @@ export class AuthService {
     await transaction(this.db, async (tx) => {
       await usersRepo.update(tx, user.id, { password_hash: hash, updated_at: now });
       await refreshTokensRepo.revokeUser(tx, user.id, now, sessionId);
+      await this.accountMail.passwordChanged(tx, user);
       await this.activity.record(tx, {
         action: 'user.password_changed',
         userId: user.id,

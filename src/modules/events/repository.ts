@@ -1,13 +1,15 @@
 /**
  * SQL for the event outbox, and `emit`, the one way an event is written. `emit` runs in the caller's
  * transaction (so an event exists if and only if the change it reports committed), then hands the events
- * it wrote to their in-transaction consumers: the user's notifications and the webhook deliveries. Once
+ * it wrote to their in-transaction consumers: the user's notifications, the customer e-mails and the
+ * webhook deliveries. Once
  * the transaction commits, the webhook worker of this process is woken (other instances poll).
  */
 import { chunks } from '../../db/batch.js';
 import { onCommit, type Executor } from '../../db/index.js';
 import type { EventRow } from '../../db/types.js';
 import { newId } from '../../lib/ids.js';
+import { mailFromEvents } from '../mail/consumer.js';
 import { notifyFromEvents } from '../notifications/consumer.js';
 import { fanOutToWebhooks } from '../webhooks/fanout.js';
 import { signalCommitted } from './signal.js';
@@ -53,6 +55,7 @@ export const eventsRepo = {
     }
     if (written.length === 0) return written;
     await notifyFromEvents(db, written);
+    await mailFromEvents(db, written);
     if ((await fanOutToWebhooks(db, written)) > 0) onCommit(db, signalCommitted);
     return written;
   },

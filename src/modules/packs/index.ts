@@ -2,13 +2,13 @@
 import { defineModule } from '../module.js';
 import { adminPacksRoutes } from './admin.routes.js';
 import { packsRoutes } from './routes.js';
-import { Pack } from './schemas.js';
+import { Checkout, Order, Pack } from './schemas.js';
 import { PacksService } from './service.js';
 
 export const packsModule = defineModule({
   name: 'packs',
   after: ['activity', 'plans'],
-  schemas: [Pack],
+  schemas: [Pack, Order, Checkout],
   services: (app) => {
     app.services.packs = new PacksService(app.ctx.db, app.ctx.clock, app.services.activity);
   },

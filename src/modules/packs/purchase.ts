@@ -9,7 +9,6 @@ import type { OrderRow, PackRow } from '../../db/types.js';
 import { Value } from 'typebox/value';
 import { badRequest, conflict, notFound, type FieldError } from '../../errors.js';
 import { DAY_MS, type Clock } from '../../lib/clock.js';
-import { newId } from '../../lib/ids.js';
 import { sha256 } from '../../lib/secrets.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
 import { esimsRepo } from '../esims/repository.js';
@@ -17,6 +16,7 @@ import { plansRepo } from '../plans/repository.js';
 import { CurrencyCode } from '../plans/schemas.js';
 import { usersRepo } from '../users/repository.js';
 import { emitGrant, emitSale } from './events.js';
+import { orderAndPack, type Terms } from './sale.js';
 import { GrantCustom, GrantFromPlan } from './schemas.js';
 import { ordersRepo } from './orders.repository.js';
 import { packsRepo } from './repository.js';
@@ -50,78 +50,6 @@ export const IDEMPOTENCY_WINDOW_MS = DAY_MS;
 /** SHA-256 of the canonical purchase body: same fields, fixed order, absent = null. */
 export function purchaseHash(input: PurchaseInput): string {
   return sha256(JSON.stringify({ plan_id: input.planId, esim_id: input.esimId ?? null }));
-}
-
-/** The rows of one sale: the order (id known up front so the pack can point at it) and its pack. */
-interface Terms {
-  planId: string | null;
-  name: string;
-  totalBytes: number;
-  validityDays: number;
-  priceCents: number;
-  currency: string;
-}
-
-/** The payment columns of an order paid at once (no provider) or granted. */
-const NO_PROVIDER = {
-  provider: null,
-  provider_checkout_id: null,
-  provider_payment_id: null,
-  esim_id: null,
-  pack_name: null,
-  data_bytes: null,
-  validity_days: null,
-  disputed: 0,
-  failure_reason: null,
-} as const;
-
-function orderAndPack(
-  userId: string,
-  esimId: string | null,
-  t: Terms,
-  now: number,
-  extra: Partial<OrderRow>,
-): { order: OrderRow; pack: PackRow } {
-  const orderId = newId();
-  const packId = newId();
-  const order: OrderRow = {
-    id: orderId,
-    user_id: userId,
-    plan_id: t.planId,
-    status: 'paid',
-    amount_cents: t.priceCents,
-    currency: t.currency,
-    idempotency_key: null,
-    request_hash: null,
-    pack_id: packId,
-    granted_by: null,
-    reason: null,
-    created_at: now,
-    updated_at: now,
-    ...NO_PROVIDER,
-    paid_at: now,
-    ...extra,
-  };
-  const pack: PackRow = {
-    id: packId,
-    user_id: userId,
-    order_id: orderId,
-    plan_id: t.planId,
-    esim_id: esimId,
-    name: t.name,
-    total_bytes: t.totalBytes,
-    used_bytes: 0,
-    validity_days: t.validityDays,
-    price_cents: t.priceCents,
-    currency: t.currency,
-    status: 'pending',
-    created_at: now,
-    updated_at: now,
-    activated_at: null,
-    expires_at: null,
-    ended_at: null,
-  };
-  return { order, pack };
 }
 
 /**

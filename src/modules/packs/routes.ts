@@ -4,9 +4,10 @@ import { IdParams, PageOf, problems, ref } from '../../http/schemas.js';
 import { requestMeta } from '../../http/meta.js';
 import { DEFAULT_LIMIT } from '../../lib/pagination.js';
 import { currentUser } from '../../plugins/auth.js';
-import { BindBody, Pack, PackListQuery, PurchaseBody, PurchaseHeaders } from './schemas.js';
+import { BindBody, Checkout, Pack, PackListQuery, PurchaseBody, PurchaseHeaders } from './schemas.js';
 
 const PackRef = ref(Pack);
+const CheckoutRef = ref(Checkout);
 
 export const packsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { packs } = app.services;
@@ -25,19 +26,33 @@ export const packsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'With an `Idempotency-Key`, repeating the request (same key, same body) within 24 h answers the ' +
           'same pack again with 201 and `Idempotent-Replayed: true`; the same key with another body is a ' +
           '409 IDEMPOTENCY_KEY_REUSED. An unknown or inactive plan, or an eSIM that is not the caller’s, ' +
-          'is a 404.',
+          'is a 404.\n\n' +
+          'With a payment provider (PAYMENT_PROVIDER=stripe) a priced plan is paid first: the answer is ' +
+          '202 with the order (`pending_payment`) and a `client_secret` (Stripe.js) or a `checkout_url` ' +
+          '(hosted checkout); the pack is made when the payment arrives. A replay answers the same order ' +
+          '(202 while unpaid, 200 with its pack once paid). 402 PAYMENT_DECLINED, 503 ' +
+          'PAYMENT_PROVIDER_UNAVAILABLE (with Retry-After; nothing was written, retry with the same key).',
         headers: PurchaseHeaders,
         body: PurchaseBody,
-        response: { 201: PackRef, ...problems(400, 401, 403, 404, 409) },
+        response: {
+          201: PackRef,
+          200: CheckoutRef,
+          202: CheckoutRef,
+          ...problems(400, 401, 402, 403, 404, 409, 502, 503),
+        },
       },
     },
     async (request, reply) => {
-      const { pack, replayed } = await packs.purchase(
-        currentUser(request).id,
-        { planId: request.body.plan_id, esimId: request.body.esim_id },
-        request.headers['idempotency-key'],
-        requestMeta(request),
-      );
+      const userId = currentUser(request).id;
+      const input = { planId: request.body.plan_id, esimId: request.body.esim_id };
+      const key = request.headers['idempotency-key'];
+      const payments = app.services.payments;
+      if (payments?.enabled) {
+        const r = await payments.checkout(userId, input, key, requestMeta(request));
+        if (r.replayed) reply.header('idempotent-replayed', 'true');
+        return r.status === 201 ? reply.code(201).send(r.pack) : reply.code(r.status).send(r.body);
+      }
+      const { pack, replayed } = await packs.purchase(userId, input, key, requestMeta(request));
       if (replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(pack);
     },

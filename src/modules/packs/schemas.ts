@@ -96,3 +96,47 @@ export const GrantCustom = Type.Object(
 );
 export const GrantBody = Type.Union([GrantFromPlan, GrantCustom]);
 export type GrantBody = Static<typeof GrantBody>;
+
+// ---- orders: what a purchase paid (served by the payments module's routes)
+
+export const ORDER_STATUSES = ['pending_payment', 'paid', 'failed', 'refunded', 'expired'] as const;
+
+/** One order: the money side of a pack (a purchase, a checkout waiting for its payment, or a grant). */
+export const Order = Type.Object(
+  {
+    id: Id,
+    user_id: Id,
+    plan_id: Nullable(Id),
+    pack_id: Nullable(Id),
+    esim_id: Nullable(Id),
+    name: Nullable(Type.String({ description: 'the pack this order buys (orders paid through a provider)' })),
+    status: Type.Enum(ORDER_STATUSES),
+    amount_cents: Type.Integer({
+      minimum: 0,
+      description: 'in the currency’s minor unit (none for JPY or KRW, so whole yen or won)',
+    }),
+    currency: Type.String(),
+    provider: Nullable(Type.String({ description: 'who takes the payment; null when none was needed' })),
+    disputed: Type.Boolean({ description: 'the payer disputed the payment with their bank' }),
+    failure_reason: Nullable(Type.String()),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    paid_at: NullableTimestamp,
+  },
+  { $id: 'Order' },
+);
+export type OrderView = Static<typeof Order>;
+
+/** The answer to POST /packs when a provider takes the payment. */
+export const Checkout = Type.Object(
+  {
+    order: Type.Unsafe<OrderView>(Type.Ref('Order')),
+    pack: Nullable(Type.Unsafe<PackView>(Type.Ref('Pack'))),
+    client_secret: Nullable(
+      Type.String({ description: 'STRIPE_CHECKOUT=intent: confirm the payment with Stripe.js' }),
+    ),
+    checkout_url: Nullable(Type.String({ description: 'STRIPE_CHECKOUT=session: send the customer here' })),
+  },
+  { $id: 'Checkout' },
+);
+export type CheckoutView = Static<typeof Checkout>;

@@ -5,7 +5,7 @@
  * Reads show the effective status at the clock: an active pack past expires_at reads as expired.
  */
 import { transaction, type Db, type Tx } from '../../db/index.js';
-import type { PackRow, PackStatus } from '../../db/types.js';
+import type { OrderRow, PackRow, PackStatus } from '../../db/types.js';
 import { conflict, notFound } from '../../errors.js';
 import { iso, type Clock } from '../../lib/clock.js';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
@@ -67,8 +67,20 @@ export function toPackView(p: PackRow, now: number): PackView {
 
 const packNotFound = () => notFound('Pack');
 
+/**
+ * How a cancellation gives the money of an order paid through a provider back (set by the payments
+ * module): within the refund window, a refund queued in the cancelling transaction, sent after it.
+ */
+export interface CancelRefunds {
+  windowMs: number;
+  enqueue(tx: Tx, order: OrderRow, reason: string, now: number): Promise<void>;
+  /** Called after the cancelling transaction committed. */
+  kick(): void;
+}
+
 export class PacksService {
   private readonly purchases: PurchaseService;
+  private refunds: CancelRefunds | undefined;
 
   constructor(
     private readonly db: Db,
@@ -76,6 +88,11 @@ export class PacksService {
     private readonly activity: ActivityService,
   ) {
     this.purchases = new PurchaseService(db, clock, activity);
+  }
+
+  /** The payments module's refund path for cancellations of orders paid through a provider. */
+  useRefunds(refunds: CancelRefunds): void {
+    this.refunds = refunds;
   }
 
   /** Buys a pack; `replayed` is true when an earlier request with the same Idempotency-Key made it. */
@@ -148,7 +165,7 @@ export class PacksService {
    * the clock (409 INVALID_TRANSITION). The order, when paid, becomes refunded.
    */
   async cancel(userId: string, id: string, meta: RequestMeta): Promise<PackView> {
-    return transaction(this.db, async (tx) => {
+    const view = await transaction(this.db, async (tx) => {
       const now = this.clock.now();
       const updated = await packsRepo.updateIf(
         tx,
@@ -156,9 +173,7 @@ export class PacksService {
         endFields('cancelled', now, now),
       );
       if (!updated) return this.refuse(tx, userId, id, 'cancelled');
-      const refunded = updated.order_id
-        ? await ordersRepo.setStatus(tx, updated.order_id, 'paid', 'refunded', now)
-        : undefined;
+      const refunded = updated.order_id ? await this.refundOnCancel(tx, updated.order_id, now) : undefined;
       await emitCancelled(tx, updated, refunded, now);
       await this.log(tx, userId, 'pack.cancelled', updated, meta, {
         order_id: updated.order_id,
@@ -167,6 +182,28 @@ export class PacksService {
       });
       return toPackView(updated, now);
     });
+    this.refunds?.kick();
+    return view;
+  }
+
+  /**
+   * The cancelled pack's paid order becomes refunded. Paid through a provider: only within the refund
+   * window (else 409 REFUND_WINDOW_PASSED, and the cancellation rolls back), and the refund is queued.
+   */
+  private async refundOnCancel(tx: Tx, orderId: string, now: number): Promise<OrderRow | undefined> {
+    const order = await ordersRepo.lock(tx, orderId);
+    if (!order || order.status !== 'paid') return undefined;
+    if (order.provider !== null && order.amount_cents > 0) {
+      const windowMs = this.refunds?.windowMs ?? 0;
+      if (now - (order.paid_at ?? order.created_at) > windowMs) {
+        throw conflict(
+          'REFUND_WINDOW_PASSED',
+          'This pack was paid more than the refund window ago, so cancelling it would not give the money back',
+        );
+      }
+      await this.refunds?.enqueue(tx, order, 'cancelled by the customer', now);
+    }
+    return ordersRepo.setStatus(tx, order.id, 'paid', 'refunded', now);
   }
 
   /**

@@ -3,7 +3,9 @@
  * - active packs whose expires_at has passed become expired (ended at their expiry), one `pack.expired`
  *   event each (its consumer writes the `pack_expired` notification);
  * - active packs expiring within 24 h get one `pack.expiring` event each (and `pack_expiring` notification);
- * - idempotency keys of orders older than 24 h are freed, so a key can name a new purchase.
+ * - idempotency keys of orders older than 24 h are freed, so a key can name a new purchase;
+ * - checkouts still `pending_payment` after CHECKOUT_TTL_S (abandoned) become `expired`
+ *   (`expireAbandonedCheckouts`; a payment that still arrives later makes the order paid after all).
  * Work goes in small batches, each one transaction, so a large backlog never holds a long lock. Safe to
  * run twice or on two instances at once: every UPDATE re-checks its condition and the events' dedupe
  * keys (and the unique (pack_id, type) index of notifications) make each notice once-only.
@@ -70,4 +72,19 @@ export async function runSweep(db: Db, now: number, batch = SWEEP_BATCH): Promis
   const expiring = await noticeExpiring(db, now, batch);
   const keysCleared = await ordersRepo.clearKeysBefore(db, now - IDEMPOTENCY_WINDOW_MS, now);
   return { expired, expiring, keys_cleared: keysCleared };
+}
+
+/** Orders left `pending_payment` for longer than `ttlMs` become expired, in batches; how many. */
+export async function expireAbandonedCheckouts(
+  db: Db,
+  now: number,
+  ttlMs: number,
+  batch = SWEEP_BATCH,
+): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const ids = await transaction(db, (tx) => ordersRepo.expirePending(tx, now - ttlMs, now, batch));
+    total += ids.length;
+    if (ids.length < batch) return total;
+  }
 }

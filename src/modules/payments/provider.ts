@@ -12,6 +12,8 @@ export interface CheckoutRequest {
   currency: string;
   /** What the customer buys, shown on the provider's page and receipts. */
   description: string;
+  /** When the order was made (epoch ms): a repeat of the call must send the very same request. */
+  createdAt: number;
 }
 
 /** What the provider opened: ids to find the order again from webhooks, and what the client needs. */

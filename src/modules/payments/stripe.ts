@@ -28,7 +28,6 @@ export interface StripeSettings {
   cancelUrl?: string;
   /** Seconds a hosted session stays open (Stripe allows 30 min to 24 h). */
   sessionTtlS: number;
-  now: () => number;
 }
 
 /** STRIPE_API_BASE (`http://127.0.0.1:4242`) → the SDK's host, port and protocol options. */
@@ -138,7 +137,11 @@ export class StripeProvider implements PaymentProvider {
   async createCheckout(req: CheckoutRequest): Promise<CheckoutCreated> {
     const amount = toStripeAmount(req.amount, req.currency);
     if (amount === undefined)
-      throw new ProviderError('rejected', `${req.currency} ${req.amount} cannot be charged exactly`);
+      throw new ProviderError(
+        'rejected',
+        `${req.currency} ${req.amount} cannot be charged exactly`,
+        'amount_not_chargeable',
+      );
     const currency = req.currency.toLowerCase();
     const metadata = { order_id: req.orderId, user_id: req.userId };
     const opts = { idempotencyKey: req.orderId };
@@ -164,7 +167,7 @@ export class StripeProvider implements PaymentProvider {
           payment_intent_data: { metadata },
           success_url: this.s.successUrl ?? '',
           cancel_url: this.s.cancelUrl ?? '',
-          expires_at: Math.floor(this.s.now() / 1000) + Math.min(Math.max(this.s.sessionTtlS, 1800), 86400),
+          expires_at: Math.floor(req.createdAt / 1000) + Math.min(Math.max(this.s.sessionTtlS, 1800), 86400),
         },
         opts,
       );

@@ -15,6 +15,12 @@ export const User = Type.Object(
     status: Type.Enum(['active', 'suspended', 'deleted']),
     created_at: Timestamp,
     last_login_at: NullableTimestamp,
+    email_verified_at: Type.Union([Timestamp, Type.Null()], {
+      description: 'when the address was confirmed by a link; null: not yet',
+    }),
+    email_notifications: Type.Boolean({
+      description: 'usage and expiry e-mails on (account e-mails always go)',
+    }),
   },
   { $id: 'User' },
 );
@@ -39,6 +45,9 @@ export const ProfilePatch = Type.Object(
   {
     full_name: Type.Optional(Nullable(FullNameField)),
     phone_number: Type.Optional(Nullable(PhoneField)),
+    email_notifications: Type.Optional(
+      Type.Boolean({ description: 'false turns the usage and expiry e-mails off' }),
+    ),
   },
   { additionalProperties: false },
 );

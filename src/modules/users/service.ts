@@ -31,6 +31,8 @@ export function toUserView(u: UserRow): UserView {
     status: u.status,
     created_at: iso(u.created_at),
     last_login_at: iso(u.last_login_at),
+    email_verified_at: iso(u.email_verified_at),
+    email_notifications: Boolean(u.email_notifications),
   };
 }
 
@@ -59,9 +61,11 @@ export class UsersService {
   }
 
   async updateProfile(userId: string, patch: ProfilePatch, meta: RequestMeta): Promise<UserView> {
-    const changes: ProfilePatch = {};
+    const changes: Omit<ProfilePatch, 'email_notifications'> & { email_notifications?: number } = {};
     if (patch.full_name !== undefined) changes.full_name = patch.full_name?.trim() || null;
     if (patch.phone_number !== undefined) changes.phone_number = patch.phone_number;
+    if (patch.email_notifications !== undefined)
+      changes.email_notifications = patch.email_notifications ? 1 : 0;
     if (Object.keys(changes).length === 0) return this.profile(userId);
     const updated = await transaction(this.db, async (tx) => {
       const u = await usersRepo.update(tx, userId, { ...changes, updated_at: this.clock.now() });

@@ -15,6 +15,8 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const USER_FIELDS = [
   'created_at',
   'email',
+  'email_notifications',
+  'email_verified_at',
   'full_name',
   'id',
   'last_login_at',

@@ -1,9 +1,12 @@
 /** The payment settings: off by default, and a half-configured Stripe refuses to start with one line. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../../src/config.js';
 import { stripeClientOptions } from '../../../src/modules/payments/stripe.js';
 
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const KEYS = { STRIPE_SECRET_KEY: 'sk_test_abc', STRIPE_WEBHOOK_SECRET: 'whsec_abc' };
 
 function refusal(source: Record<string, string>): string {
@@ -70,5 +73,29 @@ describe('config: payments', () => {
       protocol: 'https',
     });
     assert.deepEqual(stripeClientOptions(undefined), {});
+  });
+
+  test('when the server starts with PAYMENT_PROVIDER=stripe and no keys, then it exits printing one line', () => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PAYMENT_PROVIDER: 'stripe',
+      DATABASE_URL: 'sqlite:///:memory:',
+    };
+    delete env.NODE_TEST_CONTEXT;
+    delete env.STRIPE_SECRET_KEY;
+    delete env.STRIPE_WEBHOOK_SECRET;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.notEqual(child.status, 0);
+    const lines = child.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, child.stderr);
+    assert.equal(
+      lines[0],
+      'Invalid configuration: PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET',
+    );
   });
 });

@@ -41,6 +41,8 @@ forEachDialect('users: me and profile', ({ env }) => {
     assert.deepEqual(Object.keys(body).sort(), [
       'created_at',
       'email',
+      'email_notifications',
+      'email_verified_at',
       'full_name',
       'id',
       'last_login_at',

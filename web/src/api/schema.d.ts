@@ -54,6 +54,60 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/admin/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Events (what happened: a pack depleted, an order paid ...), newest first; filters `type`, `user_id`, `since`, `until` */
+    get: operations['listAdminEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/mail': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * E-mails in the outbox, newest first; `?status=failed` shows what could not be sent
+     * @description The text of a mail is never shown here: it may hold a password-reset link.
+     */
+    get: operations['getAdminMail'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/mail/{id}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a failed e-mail again (once the SMTP trouble is fixed); a sent one is a 409 */
+    post: operations['retryAdminMail'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/auth/register': {
     parameters: {
       query?: never;
@@ -210,6 +264,77 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/auth/password-reset': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Forgot password: mail a reset link (valid 30 minutes) to this address
+     * @description Always answers 202 with the same body, whether an account uses the address or not.
+     */
+    post: operations['postAuthPasswordReset'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/password-reset/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Set a new password with the token of a reset link; every session of the account ends */
+    post: operations['postAuthPasswordResetConfirm'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/verify-email': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Confirm the e-mail address with the token of a verification link */
+    post: operations['postAuthVerifyEmail'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/verify-email/resend': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Mail the caller a new verification link (valid 48 hours) */
+    post: operations['postAuthVerifyEmailResend'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/plans': {
     parameters: {
       query?: never;
@@ -296,6 +421,8 @@ export interface paths {
     /**
      * Buy a pack of an active plan
      * @description With an `Idempotency-Key`, repeating the request (same key, same body) within 24 h answers the same pack again with 201 and `Idempotent-Replayed: true`; the same key with another body is a 409 IDEMPOTENCY_KEY_REUSED. An unknown or inactive plan, or an eSIM that is not the caller’s, is a 404.
+     *
+     *     With a payment provider (PAYMENT_PROVIDER=stripe) a priced plan is paid first: the answer is 202 with the order (`pending_payment`) and a `client_secret` (Stripe.js) or a `checkout_url` (hosted checkout); the pack is made when the payment arrives. A replay answers the same order (202 while unpaid, 200 with its pack once paid). 402 PAYMENT_DECLINED, 503 PAYMENT_PROVIDER_UNAVAILABLE (with Retry-After; nothing was written, retry with the same key).
      */
     post: operations['createPack'];
     delete?: never;
@@ -370,6 +497,77 @@ export interface paths {
     get: operations['listAdminPacks'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/orders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The caller’s orders, newest first; `?status=` filters */
+    get: operations['listOrders'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/orders/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One of the caller’s orders (another user’s is a 404) */
+    get: operations['getOrder'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/orders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Everyone’s orders, newest first; filter by status, user and creation time */
+    get: operations['listAdminOrders'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/orders/{id}/refund': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Refund a paid order: its pack ends and the money goes back to the payer
+     * @description The order becomes `refunded` at once and its open pack `cancelled` (used or not); the payment provider’s refund is sent after, with retries. 409 ORDER_NOT_REFUNDABLE unless the order is paid; 409 NOTHING_TO_REFUND for a free or granted order.
+     */
+    post: operations['refundAdminOrder'];
     delete?: never;
     options?: never;
     head?: never;
@@ -494,7 +692,10 @@ export interface paths {
     /** The caller eSIMs, newest first (deleted ones only with ?status=deleted) */
     get: operations['listEsims'];
     put?: never;
-    /** Issue an eSIM (status released) with its activation code */
+    /**
+     * Issue an eSIM (status released) with its activation code
+     * @description With SMDP_MODE=es2plus the profile is ordered from the SM-DP+ (DownloadOrder, ConfirmOrder) before the answer; its refusals are problems with stable codes (503 NO_PROFILES_AVAILABLE, 502 SMDP_*, 409 SMDP_*), no answer is 502/504, and 503 with Retry-After while the SM-DP+ is down (the eSIM then stays `provisioning` until a retry with the same `Idempotency-Key` or the reconciler completes it). The same key with the same body answers the same eSIM again with `Idempotent-Replayed: true`; with another body 409 IDEMPOTENCY_KEY_REUSED.
+     */
     post: operations['createEsim'];
     delete?: never;
     options?: never;
@@ -513,7 +714,10 @@ export interface paths {
     get: operations['getEsim'];
     put?: never;
     post?: never;
-    /** Delete an eSIM: status deleted; its packs keep their history */
+    /**
+     * Delete an eSIM: status deleted; its packs keep their history
+     * @description With SMDP_MODE=es2plus an eSIM not downloaded yet is first cancelled at the SM-DP+ (CancelOrder, the profile goes back to `Available`); if the SM-DP+ cannot be reached the eSIM is kept (502/503/504).
+     */
     delete: operations['deleteEsim'];
     options?: never;
     head?: never;
@@ -589,6 +793,60 @@ export interface paths {
      * @description released → downloaded → installed → enabled ⇄ disabled, deleted from any other state; anything else is 409 INVALID_TRANSITION. An EID that fails its check digits is 400 INVALID_EID; another EID than the one already reported is 409 EID_MISMATCH.
      */
     post: operations['setAdminEsimStatus'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/esim-profiles/import': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Import profile stock from the SM-DP+ vendor’s CSV (ICCID,IMSI,PROFILE_TYPE)
+     * @description ICCIDs are Luhn-checked (a trailing F is padding); profiles already in stock are left as they are, so importing the same file again changes nothing; refused lines are reported by line number.
+     */
+    post: operations['postAdminEsimProfilesImport'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/esim-profiles/stock': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Profile stock per type and state, with each type’s low-water mark */
+    get: operations['getAdminEsimProfilesStock'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/esim-profiles/low-water': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Set the low-water mark of a profile type (an admin alert when available stock falls below) */
+    put: operations['updateAdminEsimProfilesLowWater'];
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -732,6 +990,128 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/admin/webhooks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Webhook endpoints, newest first */
+    get: operations['listAdminWebhooks'];
+    put?: never;
+    /** Add an endpoint; the answer holds its signing secret, shown this once */
+    post: operations['createAdminWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/webhooks/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One endpoint */
+    get: operations['getAdminWebhook'];
+    put?: never;
+    post?: never;
+    /** Delete an endpoint with its delivery log */
+    delete: operations['deleteAdminWebhook'];
+    options?: never;
+    head?: never;
+    /** Change url, event types, description or enabled (switching on clears the failures) */
+    patch: operations['updateAdminWebhook'];
+    trace?: never;
+  };
+  '/api/v1/admin/webhooks/{id}/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A new signing secret (shown once); the old one also signs for `overlap_s` seconds */
+    post: operations['secretAdminWebhookRotate'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/webhooks/{id}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The endpoint’s deliveries, newest first; `?status=` filter */
+    get: operations['listAdminWebhookDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/webhooks/{id}/replay': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send the events of a time range again (by default those whose delivery failed) */
+    post: operations['replayAdminWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/webhook-deliveries/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One delivery with every attempt (status code, latency, error, answer excerpt) */
+    get: operations['getAdminWebhookDelivery'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/webhook-deliveries/{id}/replay': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send this delivery’s event again (a new delivery, same `webhook-id`) */
+    post: operations['replayAdminWebhookDelivery'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health': {
     parameters: {
       query?: never;
@@ -854,6 +1234,59 @@ export interface components {
       created_at: string;
       read_at: string | null;
       read_by: string | null;
+    };
+    Event: {
+      /** @description UUIDv7 */
+      id: string;
+      /**
+       * @description What happened
+       * @enum {unknown}
+       */
+      type:
+        | 'order.paid'
+        | 'order.refunded'
+        | 'pack.purchased'
+        | 'pack.activated'
+        | 'pack.usage_threshold'
+        | 'pack.depleted'
+        | 'pack.expiring'
+        | 'pack.expired'
+        | 'pack.cancelled'
+        | 'esim.created'
+        | 'esim.status_changed'
+        | 'user.suspended';
+      /**
+       * Format: date-time
+       * @description ISO 8601 UTC
+       */
+      occurred_at: string;
+      user_id: string | null;
+      /** @description What a partner needs to act: ids, bytes used and left, status */
+      data: {
+        [key: string]: unknown;
+      };
+    };
+    OutboxMail: {
+      /** @description UUIDv7 */
+      id: string;
+      /** @description the template: `usage_80`, `password_reset`, `verify_email` … */
+      kind: string;
+      user_id: string | null;
+      recipient: string;
+      subject: string;
+      /** @enum {unknown} */
+      status: 'pending' | 'sent' | 'failed';
+      /** @description sends tried so far */
+      attempts: number;
+      /** @description when a pending mail is tried next */
+      next_attempt_at: string | null;
+      last_error: string | null;
+      /**
+       * Format: date-time
+       * @description ISO 8601 UTC
+       */
+      created_at: string;
+      sent_at: string | null;
     };
     Tokens: {
       access_token: string;
@@ -1336,6 +1769,42 @@ export interface components {
       price_cents: number;
       currency: string;
     };
+    Order: {
+      /** @description UUIDv7 */
+      id: string;
+      /** @description UUIDv7 */
+      user_id: string;
+      plan_id: string | null;
+      pack_id: string | null;
+      esim_id: string | null;
+      name: string | null;
+      /** @enum {unknown} */
+      status: 'pending_payment' | 'paid' | 'failed' | 'refunded' | 'expired';
+      /** @description in the currency’s minor unit (none for JPY or KRW, so whole yen or won) */
+      amount_cents: number;
+      currency: string;
+      provider: string | null;
+      /** @description the payer disputed the payment with their bank */
+      disputed: boolean;
+      failure_reason: string | null;
+      /**
+       * Format: date-time
+       * @description ISO 8601 UTC
+       */
+      created_at: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 UTC
+       */
+      updated_at: string;
+      paid_at: string | null;
+    };
+    Checkout: {
+      order: components['schemas']['Order'];
+      pack: components['schemas']['Pack'] | null;
+      client_secret: string | null;
+      checkout_url: string | null;
+    };
     User: {
       /** @description UUIDv7 */
       id: string;
@@ -1352,6 +1821,10 @@ export interface components {
        */
       created_at: string;
       last_login_at: string | null;
+      /** @description when the address was confirmed by a link; null: not yet */
+      email_verified_at: string | null;
+      /** @description usage and expiry e-mails on (account e-mails always go) */
+      email_notifications: boolean;
     };
     Esim: {
       /** @description UUIDv7 */
@@ -1359,11 +1832,18 @@ export interface components {
       /** @description UUIDv7 */
       user_id: string;
       label: string | null;
-      /** @description E.118, Luhn check digit last */
-      iccid: string;
+      iccid: string | null;
       eid: string | null;
       /** @enum {unknown} */
-      status: 'released' | 'downloaded' | 'installed' | 'enabled' | 'disabled' | 'deleted';
+      status:
+        | 'provisioning'
+        | 'error'
+        | 'released'
+        | 'downloaded'
+        | 'installed'
+        | 'enabled'
+        | 'disabled'
+        | 'deleted';
       /** @description SM-DP+ FQDN */
       smdp_address: string;
       matching_id: string;
@@ -1382,6 +1862,8 @@ export interface components {
        * @description ISO 8601 UTC
        */
       updated_at: string;
+      profile_type?: string | null;
+      smdp_status?: string | null;
     };
     EsimCreated: {
       /** @description UUIDv7 */
@@ -1389,11 +1871,18 @@ export interface components {
       /** @description UUIDv7 */
       user_id: string;
       label: string | null;
-      /** @description E.118, Luhn check digit last */
-      iccid: string;
+      iccid: string | null;
       eid: string | null;
       /** @enum {unknown} */
-      status: 'released' | 'downloaded' | 'installed' | 'enabled' | 'disabled' | 'deleted';
+      status:
+        | 'provisioning'
+        | 'error'
+        | 'released'
+        | 'downloaded'
+        | 'installed'
+        | 'enabled'
+        | 'disabled'
+        | 'deleted';
       /** @description SM-DP+ FQDN */
       smdp_address: string;
       matching_id: string;
@@ -1412,6 +1901,8 @@ export interface components {
        * @description ISO 8601 UTC
        */
       updated_at: string;
+      profile_type?: string | null;
+      smdp_status?: string | null;
       /** @description only with ESIM_CONFIRMATION_CODE: shown in this answer only, stored hashed; enter it on the device */
       confirmation_code?: string;
     };
@@ -1420,17 +1911,59 @@ export interface components {
       id: string;
       /** @description UUIDv7 */
       esim_id: string;
-      from_status: ('released' | 'downloaded' | 'installed' | 'enabled' | 'disabled' | 'deleted') | null;
+      from_status:
+        | (
+            | 'provisioning'
+            | 'error'
+            | 'released'
+            | 'downloaded'
+            | 'installed'
+            | 'enabled'
+            | 'disabled'
+            | 'deleted'
+          )
+        | null;
       /** @enum {unknown} */
-      to_status: 'released' | 'downloaded' | 'installed' | 'enabled' | 'disabled' | 'deleted';
+      to_status:
+        | 'provisioning'
+        | 'error'
+        | 'released'
+        | 'downloaded'
+        | 'installed'
+        | 'enabled'
+        | 'disabled'
+        | 'deleted';
       /** @enum {unknown} */
-      actor_type: 'user' | 'admin' | 'api_key' | 'system';
+      actor_type: 'user' | 'admin' | 'api_key' | 'system' | 'smdp';
       actor_id: string | null;
       /**
        * Format: date-time
        * @description ISO 8601 UTC
        */
       created_at: string;
+      notification_point?: number | null;
+      point_status?: string | null;
+    };
+    StockImportResult: {
+      /** @description new profiles added to the stock */
+      imported: number;
+      /** @description profiles already in stock (a re-import changes nothing) */
+      unchanged: number;
+      /** @description refused lines, by line number */
+      rejected: {
+        line: number;
+        reason: string;
+      }[];
+    };
+    StockLevel: {
+      profile_type: string;
+      available: number;
+      allocated: number;
+      unavailable: number;
+      total: number;
+      /** @description an admin alert is raised when available falls below it */
+      low_water: number;
+      low: boolean;
     };
     Notification: {
       /** @description UUIDv7 */
@@ -1500,6 +2033,48 @@ export interface components {
        */
       start: string;
       bytes: number;
+    };
+    WebhookEndpoint: {
+      /** @description UUIDv7 */
+      id: string;
+      url: string;
+      description: string | null;
+      event_types: string[];
+      enabled: boolean;
+      disabled_reason: string | null;
+      failing_since: string | null;
+      /** @description until when the secret before the last rotation also signs */
+      previous_secret_expires_at: string | null;
+      /**
+       * Format: date-time
+       * @description ISO 8601 UTC
+       */
+      created_at: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 UTC
+       */
+      updated_at: string;
+    };
+    WebhookDelivery: {
+      /** @description UUIDv7 */
+      id: string;
+      /** @description UUIDv7 */
+      endpoint_id: string;
+      /** @description also the `webhook-id` header */
+      event_id: string;
+      /** @enum {unknown} */
+      status: 'pending' | 'succeeded' | 'failed';
+      attempts: number;
+      next_attempt_at: string | null;
+      last_status_code: number | null;
+      last_error: string | null;
+      /**
+       * Format: date-time
+       * @description ISO 8601 UTC
+       */
+      created_at: string;
+      delivered_at: string | null;
     };
   };
   responses: never;
@@ -1695,6 +2270,230 @@ export interface operations {
       };
       /** @description RFC 9457 problem details */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listAdminEvents: {
+    parameters: {
+      query?: {
+        /** @description What happened */
+        type?:
+          | 'order.paid'
+          | 'order.refunded'
+          | 'pack.purchased'
+          | 'pack.activated'
+          | 'pack.usage_threshold'
+          | 'pack.depleted'
+          | 'pack.expiring'
+          | 'pack.expired'
+          | 'pack.cancelled'
+          | 'esim.created'
+          | 'esim.status_changed'
+          | 'user.suspended';
+        /** @description UUIDv7 */
+        user_id?: string;
+        /** @description inclusive: events that happened at or after it */
+        since?: string;
+        /** @description exclusive: events that happened before it */
+        until?: string;
+        limit?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Event'][];
+            next_cursor: string | null;
+          };
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAdminMail: {
+    parameters: {
+      query?: {
+        status?: 'pending' | 'sent' | 'failed';
+        /** @description UUIDv7 */
+        user_id?: string;
+        limit?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['OutboxMail'][];
+            next_cursor: string | null;
+          };
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  retryAdminMail: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description UUIDv7 */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OutboxMail'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -2247,6 +3046,208 @@ export interface operations {
       };
     };
   };
+  postAuthPasswordReset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description an email address; compared case-insensitively */
+          email: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            status: 'accepted';
+            detail: string;
+          };
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postAuthPasswordResetConfirm: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          token: string;
+          new_password: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postAuthVerifyEmail: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          token: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
+            email_verified_at: string;
+          };
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postAuthVerifyEmailResend: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            status: 'sent';
+            detail: string;
+          };
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   listPlans: {
     parameters: {
       query?: {
@@ -2740,12 +3741,30 @@ export interface operations {
     };
     responses: {
       /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Checkout'];
+        };
+      };
+      /** @description Default Response */
       201: {
         headers: {
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Pack'];
+        };
+      };
+      /** @description Default Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Checkout'];
         };
       };
       /** @description RFC 9457 problem details */
@@ -2759,6 +3778,15 @@ export interface operations {
       };
       /** @description RFC 9457 problem details */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      402: {
         headers: {
           [name: string]: unknown;
         };
@@ -2795,6 +3823,24 @@ export interface operations {
       };
       /** @description RFC 9457 problem details */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3180,6 +4226,290 @@ export interface operations {
       };
     };
   };
+  listOrders: {
+    parameters: {
+      query?: {
+        status?: 'pending_payment' | 'paid' | 'failed' | 'refunded' | 'expired';
+        limit?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Order'][];
+            next_cursor: string | null;
+          };
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getOrder: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description UUIDv7 */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Order'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listAdminOrders: {
+    parameters: {
+      query?: {
+        status?: 'pending_payment' | 'paid' | 'failed' | 'refunded' | 'expired';
+        /** @description UUIDv7 */
+        user_id?: string;
+        /** @description created at or after */
+        from?: string;
+        /** @description created before */
+        to?: string;
+        limit?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Order'][];
+            next_cursor: string | null;
+          };
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  refundAdminOrder: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description UUIDv7 */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description why, for the activity log */
+          reason: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Order'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   getMe: {
     parameters: {
       query?: never;
@@ -3239,6 +4569,8 @@ export interface operations {
         'application/json': {
           full_name?: string | null;
           phone_number?: string | null;
+          /** @description false turns the usage and expiry e-mails off */
+          email_notifications?: boolean;
         };
       };
     };
@@ -3514,6 +4846,10 @@ export interface operations {
              */
             created_at: string;
             last_login_at: string | null;
+            /** @description when the address was confirmed by a link; null: not yet */
+            email_verified_at: string | null;
+            /** @description usage and expiry e-mails on (account e-mails always go) */
+            email_notifications: boolean;
             deleted_at: string | null;
             /** @description packs of every status */
             packs_count: number;
@@ -3837,7 +5173,15 @@ export interface operations {
   listEsims: {
     parameters: {
       query?: {
-        status?: 'released' | 'downloaded' | 'installed' | 'enabled' | 'disabled' | 'deleted';
+        status?:
+          | 'provisioning'
+          | 'error'
+          | 'released'
+          | 'downloaded'
+          | 'installed'
+          | 'enabled'
+          | 'disabled'
+          | 'deleted';
         limit?: number;
         cursor?: string;
       };
@@ -3900,7 +5244,10 @@ export interface operations {
   createEsim: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes the creation safe to retry: 1 to 200 visible ASCII characters, unique per eSIM (kept with it) */
+        'idempotency-key'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -3960,6 +5307,33 @@ export interface operations {
       };
       /** @description RFC 9457 problem details */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      504: {
         headers: {
           [name: string]: unknown;
         };
@@ -4105,6 +5479,33 @@ export interface operations {
       };
       /** @description RFC 9457 problem details */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      504: {
         headers: {
           [name: string]: unknown;
         };
@@ -4366,7 +5767,15 @@ export interface operations {
       query?: {
         /** @description UUIDv7 */
         user_id?: string;
-        status?: 'released' | 'downloaded' | 'installed' | 'enabled' | 'disabled' | 'deleted';
+        status?:
+          | 'provisioning'
+          | 'error'
+          | 'released'
+          | 'downloaded'
+          | 'installed'
+          | 'enabled'
+          | 'disabled'
+          | 'deleted';
         /** @description exact ICCID */
         iccid?: string;
         limit?: number;
@@ -4442,7 +5851,15 @@ export interface operations {
       content: {
         'application/json': {
           /** @enum {unknown} */
-          status: 'released' | 'downloaded' | 'installed' | 'enabled' | 'disabled' | 'deleted';
+          status:
+            | 'provisioning'
+            | 'error'
+            | 'released'
+            | 'downloaded'
+            | 'installed'
+            | 'enabled'
+            | 'disabled'
+            | 'deleted';
           /** @description 32-digit eUICC identifier; its ISO 7064 mod 97-10 check digits are verified */
           eid?: string;
         };
@@ -4496,6 +5913,182 @@ export interface operations {
       };
       /** @description RFC 9457 problem details */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postAdminEsimProfilesImport: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description lines of `ICCID,IMSI,PROFILE_TYPE` (a first line `ICCID,...` is a header), at most 1 MB */
+          csv: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StockImportResult'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAdminEsimProfilesStock: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['StockLevel'][];
+          };
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  updateAdminEsimProfilesLowWater: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description the SM-DP+ profile type (1 to 64 letters, digits, _ . -) */
+          profile_type: string;
+          low_water: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StockLevel'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -5184,6 +6777,852 @@ export interface operations {
       };
       /** @description RFC 9457 problem details */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listAdminWebhooks: {
+    parameters: {
+      query?: {
+        limit?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['WebhookEndpoint'][];
+            next_cursor: string | null;
+          };
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createAdminWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description https URL that resolves to a public address (http and private ones only in development) */
+          url: string;
+          event_types: (
+            | '*'
+            | 'order.paid'
+            | 'order.refunded'
+            | 'pack.purchased'
+            | 'pack.activated'
+            | 'pack.usage_threshold'
+            | 'pack.depleted'
+            | 'pack.expiring'
+            | 'pack.expired'
+            | 'pack.cancelled'
+            | 'esim.created'
+            | 'esim.status_changed'
+            | 'user.suspended'
+          )[];
+          description?: string | null;
+          /** @default true */
+          enabled?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description UUIDv7 */
+            id: string;
+            url: string;
+            description: string | null;
+            event_types: string[];
+            enabled: boolean;
+            disabled_reason: string | null;
+            failing_since: string | null;
+            /** @description until when the secret before the last rotation also signs */
+            previous_secret_expires_at: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
+            updated_at: string;
+          } & {
+            /** @description the signing secret `whsec_…`: shown this once */
+            secret: string;
+          };
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAdminWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description UUIDv7 */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpoint'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteAdminWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description UUIDv7 */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  updateAdminWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description UUIDv7 */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description https URL that resolves to a public address (http and private ones only in development) */
+          url?: string;
+          event_types?: (
+            | '*'
+            | 'order.paid'
+            | 'order.refunded'
+            | 'pack.purchased'
+            | 'pack.activated'
+            | 'pack.usage_threshold'
+            | 'pack.depleted'
+            | 'pack.expiring'
+            | 'pack.expired'
+            | 'pack.cancelled'
+            | 'esim.created'
+            | 'esim.status_changed'
+            | 'user.suspended'
+          )[];
+          description?: string | null;
+          enabled?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpoint'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  secretAdminWebhookRotate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description UUIDv7 */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * @description how long the old secret keeps signing too (seconds)
+           * @default 86400
+           */
+          overlap_s?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description the new signing secret `whsec_…`: shown this once */
+            secret: string;
+            previous_secret_expires_at: string | null;
+          };
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listAdminWebhookDeliveries: {
+    parameters: {
+      query?: {
+        status?: 'pending' | 'succeeded' | 'failed';
+        limit?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        /** @description UUIDv7 */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['WebhookDelivery'][];
+            next_cursor: string | null;
+          };
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replayAdminWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description UUIDv7 */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * Format: date-time
+           * @description inclusive
+           */
+          since: string;
+          /**
+           * Format: date-time
+           * @description exclusive
+           */
+          until: string;
+          /**
+           * @description true: the events whose delivery failed; false: every event of its types
+           * @default true
+           */
+          only_failed?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description deliveries queued */
+            replayed: number;
+          };
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAdminWebhookDelivery: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description UUIDv7 */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description UUIDv7 */
+            id: string;
+            /** @description UUIDv7 */
+            endpoint_id: string;
+            /** @description also the `webhook-id` header */
+            event_id: string;
+            /** @enum {unknown} */
+            status: 'pending' | 'succeeded' | 'failed';
+            attempts: number;
+            next_attempt_at: string | null;
+            last_status_code: number | null;
+            last_error: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
+            created_at: string;
+            delivered_at: string | null;
+          } & {
+            attempts_log: {
+              attempt: number;
+              /**
+               * Format: date-time
+               * @description ISO 8601 UTC
+               */
+              started_at: string;
+              latency_ms: number;
+              status_code: number | null;
+              succeeded: boolean;
+              error: string | null;
+              response_excerpt: string | null;
+            }[];
+          };
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replayAdminWebhookDelivery: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description UUIDv7 */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookDelivery'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description RFC 9457 problem details */
+      409: {
         headers: {
           [name: string]: unknown;
         };

@@ -123,7 +123,8 @@ export function CheckoutPage({ planId }: { planId: string }) {
                 checked={chosen === e.id}
                 onChange={() => setChoice(e.id)}
               />
-              {e.label ?? 'My eSIM'} (ends in {e.iccid.slice(-4)})
+              {e.label ?? 'My eSIM'}
+              {e.iccid ? ` (ends in ${e.iccid.slice(-4)})` : ' (being set up)'}
             </label>
           ))}
           <label className="choice">

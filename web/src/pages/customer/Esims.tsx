@@ -34,7 +34,11 @@ export function EsimsPage() {
               <Link href={`/esims/${e.id}`}>{e.label ?? 'My eSIM'}</Link>
             </h2>
             <p>{ESIM_STATUS[e.status] ?? e.status}</p>
-            <p className="muted">Number (ICCID) ending in {e.iccid.slice(-4)}</p>
+            <p className="muted">
+              {e.iccid
+                ? `Number (ICCID) ending in ${e.iccid.slice(-4)}`
+                : 'Its number comes when it is ready'}
+            </p>
           </li>
         ))}
       </ul>

@@ -1,0 +1,155 @@
+/**
+ * Webhook processing rate: how many signed Stripe `payment_intent.succeeded` events per second the service
+ * verifies and applies (order paid, pack made, activity logged, event id stored), on SQLite and PostgreSQL.
+ *
+ *   node --import tsx bench/payments-webhook.ts [--db sqlite|pg|both] [--events 3000] [--concurrency 32]
+ *
+ * Each database is fresh; N users each get one order `pending_payment` (written through the packs
+ * module's checkout code, no provider call), then N events, pre-signed with the SDK's test-header helper,
+ * are delivered through the app's HTTP layer (inject: routing, raw-body parser, rate limit, signature
+ * check, one transaction per event) with C in flight. A second pass delivers them all again (redelivery:
+ * stored ids answer `duplicate`). Exactness is checked: N packs, N paid orders, N stored events.
+ */
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import Stripe from 'stripe';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase, transaction } from '../src/db/index.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { openCheckout } from '../src/modules/packs/checkout.js';
+import { insertPlan, insertUser } from '../test/fixtures/admin.js';
+import { freshDatabase, type BenchDb } from './db.js';
+
+const { values } = parseArgs({
+  options: {
+    db: { type: 'string', default: 'both' },
+    events: { type: 'string', default: '3000' },
+    concurrency: { type: 'string', default: '32' },
+  },
+});
+const N = Number(values.events);
+const C = Number(values.concurrency);
+const SECRET = 'whsec_benchsecret';
+const signer = new Stripe('sk_test_bench');
+
+async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
+async function run(kind: BenchDb) {
+  const fresh = await freshDatabase(kind);
+  const config = loadConfig(
+    {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'bench-secret-bench-secret-bench-secret-01',
+      DATABASE_URL: fresh.url,
+      LOG_LEVEL: 'silent',
+      SWEEP_INTERVAL_S: '0',
+      PAYMENT_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY: 'sk_test_bench',
+      STRIPE_WEBHOOK_SECRET: SECRET,
+      STRIPE_API_BASE: 'http://127.0.0.1:9', // never called: the orders are made without the provider
+      WEBHOOK_RATE_LIMIT_MAX: '10000000',
+      REFUND_INTERVAL_S: '0',
+    },
+    false,
+  );
+  const database = openDatabase(fresh.url, { poolMax: config.DB_POOL_MAX });
+  try {
+    await migrateToLatest(database.db);
+    const app = await buildApp(config, { database });
+    await app.ready();
+    const planId = await insertPlan(database.db, { price_cents: 1999, currency: 'EUR' });
+    const payloads: { body: string; header: string }[] = [];
+    for (let i = 0; i < N; i++) {
+      const userId = await insertUser(database.db);
+      const opened = await transaction(database.db, (tx) =>
+        openCheckout(tx, { userId, planId, hash: 'bench', provider: 'stripe', now: Date.now() }),
+      );
+      if (opened === 'free') throw new Error('plan is free');
+      const pi = `pi_bench_${i}`;
+      const body = JSON.stringify({
+        id: `evt_bench_${kind}_${i}`,
+        object: 'event',
+        type: 'payment_intent.succeeded',
+        created: Math.floor(Date.now() / 1000),
+        data: {
+          object: {
+            id: pi,
+            object: 'payment_intent',
+            amount: 1999,
+            amount_received: 1999,
+            currency: 'eur',
+            status: 'succeeded',
+            metadata: { order_id: opened.order.id, user_id: userId },
+          },
+        },
+      });
+      payloads.push({
+        body,
+        header: signer.webhooks.generateTestHeaderString({ payload: body, secret: SECRET }),
+      });
+    }
+    const outcomes = new Map<string, number>();
+    const deliverAll = async () => {
+      const cpu0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      await pool(payloads, C, async (p) => {
+        const res = await app.inject({
+          method: 'POST',
+          url: '/api/v1/payments/stripe/webhook',
+          headers: { 'content-type': 'application/json', 'stripe-signature': p.header },
+          payload: p.body,
+        });
+        const outcome =
+          res.statusCode === 200 ? res.json<{ outcome: string }>().outcome : `http_${res.statusCode}`;
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      });
+      const cpu = process.cpuUsage(cpu0);
+      return { wall: Number(process.hrtime.bigint() - t0) / 1e9, cpu: (cpu.user + cpu.system) / 1e6 };
+    };
+    const first = await deliverAll();
+    const again = await deliverAll();
+    const packs = await database.db
+      .selectFrom('packs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const paid = await database.db
+      .selectFrom('orders')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'paid')
+      .executeTakeFirstOrThrow();
+    const result = {
+      db: kind,
+      events: N,
+      concurrency: C,
+      first_delivery_events_per_s: Math.round(N / first.wall),
+      redelivery_events_per_s: Math.round(N / again.wall),
+      // this process's CPU per event (the database server's is not counted): the rate one free core gives
+      first_delivery_events_per_cpu_s: Math.round(N / first.cpu),
+      redelivery_events_per_cpu_s: Math.round(N / again.cpu),
+      load_average_1m: Number(loadavg()[0]?.toFixed(1)),
+      outcomes: Object.fromEntries(outcomes),
+      exact:
+        Number(packs.n) === N &&
+        Number(paid.n) === N &&
+        outcomes.get('paid') === N &&
+        outcomes.get('duplicate') === N,
+    };
+    console.log(JSON.stringify(result));
+    await app.close();
+    return result;
+  } finally {
+    await database.close();
+    await fresh.drop();
+  }
+}
+
+const kinds: BenchDb[] = values.db === 'both' ? ['sqlite', 'pg'] : [values.db as BenchDb];
+for (const kind of kinds) await run(kind);

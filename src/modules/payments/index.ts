@@ -1,0 +1,66 @@
+/**
+ * Payments: checkout through a provider (Stripe), the provider's webhooks, the order lists, refunds and
+ * the refund outbox. Owns payment_events and refund_outbox; orders and packs stay the packs module's,
+ * changed through its repository and packs/checkout.ts. See docs/payments.md.
+ */
+import { defineModule } from '../module.js';
+import { adminOrdersRoutes } from './admin.routes.js';
+import { RefundOutbox } from './refunds.js';
+import { ordersRoutes } from './routes.js';
+import { PaymentsService } from './service.js';
+import { StripeProvider } from './stripe.js';
+import { paymentsWebhookRoutes } from './webhook.routes.js';
+import type { Config } from '../../config.js';
+import type { PaymentProvider } from './provider.js';
+import { DAY_MS } from '../../lib/clock.js';
+
+declare module '../../services.js' {
+  interface Services {
+    payments: PaymentsService;
+  }
+}
+
+/** The configured provider, or undefined for PAYMENT_PROVIDER=none (loadConfig checked the keys). */
+export function providerFor(c: Config): PaymentProvider | undefined {
+  if (c.PAYMENT_PROVIDER !== 'stripe' || !c.STRIPE_SECRET_KEY || !c.STRIPE_WEBHOOK_SECRET) return undefined;
+  return new StripeProvider({
+    secretKey: c.STRIPE_SECRET_KEY,
+    webhookSecret: c.STRIPE_WEBHOOK_SECRET,
+    apiBase: c.STRIPE_API_BASE,
+    checkout: c.STRIPE_CHECKOUT,
+    successUrl: c.CHECKOUT_SUCCESS_URL,
+    cancelUrl: c.CHECKOUT_CANCEL_URL,
+    sessionTtlS: c.CHECKOUT_TTL_S,
+  });
+}
+
+export const paymentsModule = defineModule({
+  name: 'payments',
+  after: ['activity', 'alerts', 'packs'],
+  services: (app) => {
+    const { db, clock, config, log } = app.ctx;
+    const provider = providerFor(config);
+    const refunds = new RefundOutbox(db, clock, provider, (err) =>
+      log.warn({ err: err.message }, 'refund outbox pass failed; retried at the next one'),
+    );
+    app.services.packs.useRefunds({
+      windowMs: config.REFUND_WINDOW_DAYS * DAY_MS,
+      enqueue: (tx, order, reason, now) => refunds.enqueue(tx, order, reason, now),
+      kick: () => refunds.kick(),
+    });
+    app.services.payments = new PaymentsService(
+      db,
+      clock,
+      app.services.activity,
+      app.services.packs,
+      refunds,
+      provider,
+    );
+    app.addHook('onClose', () => refunds.idle());
+  },
+  routes: [
+    { prefix: '/orders', plugin: ordersRoutes },
+    { prefix: '/payments', plugin: paymentsWebhookRoutes },
+  ],
+  adminRoutes: [adminOrdersRoutes],
+});

@@ -1,0 +1,161 @@
+/**
+ * Applying a verified provider event, exactly once: one transaction per event stores its id first (the
+ * primary key makes a redelivery, even a concurrent one, a no-op), locks the order, and moves it only from
+ * the statuses the event may move it from. So events that arrive twice, at once or out of order always end
+ * in one state: money received wins over a failure or an expiry (the pack is made), a refund wins over
+ * everything, and nothing moves a refunded order again.
+ */
+import { transaction, type Db, type Tx } from '../../db/index.js';
+import type { OrderRow } from '../../db/types.js';
+import type { Clock } from '../../lib/clock.js';
+import { formatAmount } from '../../lib/money.js';
+import type { ActivityService } from '../activity/service.js';
+import { alertsRepo } from '../alerts/repository.js';
+import { PAYABLE, fulfilOrder, refundOrder } from '../packs/checkout.js';
+import { ordersRepo } from '../packs/orders.repository.js';
+import type { PaymentEvent } from './provider.js';
+import { paymentsRepo } from './repository.js';
+import { emitOrderEvent } from './emit.js';
+
+export type WebhookOutcome =
+  | 'duplicate'
+  | 'ignored'
+  | 'unknown_order'
+  | 'paid'
+  | 'already_paid'
+  | 'amount_mismatch'
+  | 'failed'
+  | 'refunded'
+  | 'partial_refund'
+  | 'disputed'
+  | 'stale';
+
+export class WebhookProcessor {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly activity: ActivityService,
+    private readonly provider: string,
+  ) {}
+
+  async apply(event: PaymentEvent): Promise<WebhookOutcome> {
+    return transaction(this.db, async (tx) => {
+      const now = this.clock.now();
+      const fresh = await paymentsRepo.recordEvent(tx, {
+        id: event.id,
+        provider: this.provider,
+        type: event.type,
+        receivedAt: now,
+      });
+      if (!fresh) return 'duplicate';
+      const order = event.kind === 'ignored' ? undefined : await this.orderOf(tx, event);
+      const outcome =
+        event.kind === 'ignored'
+          ? 'ignored'
+          : order
+            ? await this.change(tx, event, order, now)
+            : 'unknown_order';
+      await paymentsRepo.setEventOutcome(tx, event.id, order?.id ?? null, outcome);
+      return outcome;
+    });
+  }
+
+  /** The order the event is about (locked), only if this provider took its payment. */
+  private async orderOf(tx: Tx, e: PaymentEvent): Promise<OrderRow | undefined> {
+    const order = e.ref.orderId
+      ? await ordersRepo.lock(tx, e.ref.orderId)
+      : await ordersRepo.lockByProviderRef(tx, e.ref);
+    return order && order.provider === this.provider ? order : undefined;
+  }
+
+  private async change(tx: Tx, e: PaymentEvent, order: OrderRow, now: number): Promise<WebhookOutcome> {
+    switch (e.kind) {
+      case 'paid':
+        return this.paid(tx, e, order, now);
+      case 'failed': {
+        const moved = await ordersRepo.move(tx, order.id, ['pending_payment'], 'failed', {
+          failure_reason: e.reason.slice(0, 200),
+          updated_at: now,
+        });
+        return moved ? 'failed' : 'stale';
+      }
+      case 'refunded':
+        return this.refunded(tx, e.full, order, now);
+      case 'disputed':
+        return this.disputed(tx, e, order, now);
+      default:
+        return 'ignored';
+    }
+  }
+
+  private async paid(
+    tx: Tx,
+    e: Extract<PaymentEvent, { kind: 'paid' }>,
+    order: OrderRow,
+    now: number,
+  ): Promise<WebhookOutcome> {
+    if (!PAYABLE.includes(order.status)) return order.status === 'paid' ? 'already_paid' : 'stale';
+    if (e.amount !== null && (e.amount !== order.amount_cents || e.currency !== order.currency)) {
+      await alertsRepo.raise(tx, {
+        kind: 'payment.amount_mismatch',
+        message:
+          `Order ${order.id} was paid ${formatAmount(e.amount, e.currency ?? '?')} but costs ` +
+          `${formatAmount(order.amount_cents, order.currency)}. No pack was made; please check it.`,
+        refType: 'order',
+        refId: order.id,
+        dedupeKey: `payment.amount_mismatch:${order.id}`,
+        at: now,
+      });
+      return 'amount_mismatch';
+    }
+    const done = await fulfilOrder(tx, order, e.ref.paymentId, now, this.activity);
+    if (!done) return 'stale';
+    await emitOrderEvent(tx, 'order.paid', done.order, now, done.pack);
+    return 'paid';
+  }
+
+  private async refunded(tx: Tx, full: boolean, order: OrderRow, now: number): Promise<WebhookOutcome> {
+    if (!full) {
+      await this.log(tx, order, 'order.partially_refunded', {});
+      return 'partial_refund';
+    }
+    const done = await refundOrder(tx, order, ['paid', ...PAYABLE], now, false);
+    if (!done) return 'stale';
+    await this.log(tx, order, 'order.refunded', { pack_cancelled: done.pack !== undefined, by: 'provider' });
+    await emitOrderEvent(tx, 'order.refunded', done.order, now, done.pack);
+    return 'refunded';
+  }
+
+  private async disputed(
+    tx: Tx,
+    e: Extract<PaymentEvent, { kind: 'disputed' }>,
+    order: OrderRow,
+    now: number,
+  ): Promise<WebhookOutcome> {
+    await ordersRepo.patch(tx, order.id, { disputed: 1, updated_at: now });
+    const amount = e.amount !== null && e.currency ? formatAmount(e.amount, e.currency) : 'the payment';
+    await alertsRepo.raise(tx, {
+      kind: 'payment.dispute',
+      message: `The payer of order ${order.id} disputed ${amount} with their bank (reason: ${e.reason}). Answer it in the Stripe dashboard.`,
+      refType: 'order',
+      refId: order.id,
+      dedupeKey: `payment.dispute:${e.id}`,
+      at: now,
+    });
+    await this.log(tx, order, 'order.disputed', { reason: e.reason });
+    return 'disputed';
+  }
+
+  private log(tx: Tx, order: OrderRow, action: string, metadata: Record<string, unknown>): Promise<void> {
+    return this.activity.record(tx, {
+      action,
+      userId: order.user_id,
+      actorId: null,
+      targetType: 'order',
+      targetId: order.id,
+      metadata: { provider: this.provider, ...metadata },
+      ip: null,
+      userAgent: null,
+    });
+  }
+}
