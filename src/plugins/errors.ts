@@ -13,6 +13,7 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  402: 'Payment Required',
   409: 'Conflict',
   413: 'Content Too Large',
   414: 'URI Too Long',
@@ -20,7 +21,9 @@ const TITLES: Record<number, string> = {
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 interface AjvIssue {
