@@ -407,6 +407,44 @@ for (const dialect of DIALECTS) {
       await context.close();
     });
 
+    test('when the access token has run out, then the app refreshes it once through the cookie and retries', async () => {
+      const context = await web.browser.newContext({ viewport: DESKTOP });
+      const page = await context.newPage();
+      await page.goto(`${web.base}/signup?next=/packs`);
+      await page.getByLabel('Email').fill(uniqueEmail('expired'));
+      await page.getByLabel('Password').fill('correct horse 1');
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByRole('heading', { name: 'My data' }).waitFor();
+      // the service answers one call as it would an expired token
+      let refused = false;
+      await page.route('**/api/v1/esims?*', async (route) => {
+        if (refused) return route.continue();
+        refused = true;
+        await route.fulfill({
+          status: 401,
+          contentType: 'application/problem+json',
+          headers: { 'www-authenticate': 'Bearer' },
+          body: JSON.stringify({
+            type: 'about:blank',
+            title: 'Unauthorized',
+            status: 401,
+            code: 'TOKEN_EXPIRED',
+            detail: 'expired',
+            request_id: 'x',
+          }),
+        });
+      });
+      const refreshed = page.waitForResponse(
+        (r) => r.url().endsWith('/api/v1/auth/browser/refresh') && r.status() === 200,
+      );
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My eSIMs' }).click();
+      await refreshed;
+      await page.getByText('You have no eSIM yet').waitFor();
+      assert.ok(refused);
+      assert.equal(await page.getByRole('alert').count(), 0, 'the retried call succeeded: no error shown');
+      await context.close();
+    });
+
     test('when the customer pages were used, then none logged a console error', () => {
       assert.deepEqual(customer.errors, []);
     });
