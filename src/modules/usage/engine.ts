@@ -31,32 +31,20 @@ import { GroupCommit } from './group-commit.js';
 import { PackLedger } from './ledger.js';
 import { usageRepo, type NewDebit, type NewUsageRecord } from './repository.js';
 import { RollupDeltas, rollupsRepo } from './rollups.repository.js';
-import type { RejectCode } from './schemas.js';
+import {
+  screen,
+  type Candidate,
+  type IngestOutcome,
+  type Job,
+  type Rejection,
+  type RecordResult,
+  type UsageInput,
+} from './screen.js';
+
+export type { IngestOutcome, RecordResult, UsageInput } from './screen.js';
 
 /** What ingestion needs of an eSIM: its owner and whether it is deleted. */
 type EsimRef = Pick<EsimRow, 'id' | 'user_id' | 'iccid' | 'status'>;
-
-export interface UsageInput {
-  event_id: string;
-  iccid: string;
-  bytes: number;
-  occurred_at: string;
-}
-
-export interface RecordResult {
-  event_id: string;
-  pack_id: string | null;
-  debited_bytes: number;
-  overage_bytes: number;
-  debits: { pack_id: string; bytes: number }[];
-}
-
-export interface IngestOutcome {
-  accepted: number;
-  duplicates: number;
-  rejected: { event_id: string; code: RejectCode }[];
-  results: RecordResult[];
-}
 
 export interface EngineOptions {
   /**
@@ -84,26 +72,6 @@ export interface EngineOptions {
   futureToleranceMs?: number;
 }
 
-interface Candidate {
-  index: number;
-  event_id: string;
-  iccid: string;
-  bytes: number;
-  occurredAt: number;
-}
-
-interface Rejection {
-  index: number;
-  event_id: string;
-  code: RejectCode;
-}
-
-/** A batch after the checks that need no database, with the clock reading it is received at. */
-interface Job {
-  now: number;
-  candidates: Candidate[];
-}
-
 interface JobOutcome {
   duplicates: number;
   rejected: Rejection[];
@@ -114,28 +82,6 @@ interface JobOutcome {
 class EventTakenConcurrently extends Error {
   readonly code = '40001';
   override name = 'EventTakenConcurrently';
-}
-
-function screen(
-  records: UsageInput[],
-  now: number,
-  toleranceMs: number,
-): { job: Job; rejected: Rejection[] } {
-  const candidates: Candidate[] = [];
-  const rejected: Rejection[] = [];
-  const seen = new Set<string>();
-  for (let index = 0; index < records.length; index++) {
-    const r = records[index]!;
-    const occurredAt = Date.parse(r.occurred_at);
-    let code: RejectCode | undefined;
-    if (seen.has(r.event_id)) code = 'DUPLICATE_IN_BATCH';
-    else if (Number.isNaN(occurredAt)) code = 'INVALID_OCCURRED_AT';
-    else if (occurredAt > now + toleranceMs) code = 'OCCURRED_IN_FUTURE';
-    seen.add(r.event_id);
-    if (code) rejected.push({ index, event_id: r.event_id, code });
-    else candidates.push({ index, event_id: r.event_id, iccid: r.iccid, bytes: r.bytes, occurredAt });
-  }
-  return { job: { now, candidates }, rejected };
 }
 
 /**
