@@ -8,6 +8,25 @@
  * - flags are INTEGER 0/1 and JSON is TEXT, because SQLite has neither a boolean nor a JSON type.
  */
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type {
+  AdminAlertsTable,
+  EventsTable,
+  WebhookEndpointsTable,
+  WebhookDeliveriesTable,
+  WebhookAttemptsTable,
+  MailOutboxTable,
+  PaymentEventsTable,
+  RefundOutboxTable,
+} from './outbox.types.js';
+import type {
+  UsageRecordsTable,
+  UsageUserHourlyTable,
+  UsagePackHourlyTable,
+  UsageDebitsTable,
+} from './usage.types.js';
+
+export * from './outbox.types.js';
+export * from './usage.types.js';
 
 export type Role = 'user' | 'admin';
 export type UserStatus = 'active' | 'suspended' | 'deleted';
@@ -169,37 +188,6 @@ export interface OrdersTable {
   failure_reason: string | null;
 }
 
-/** A provider event already applied: its id is the primary key, so a redelivery applies once. */
-export interface PaymentEventsTable {
-  id: string;
-  provider: string;
-  type: string;
-  order_id: string | null;
-  outcome: string; // what it did: paid, failed, refunded, disputed, ignored, unknown_order ...
-  received_at: number;
-}
-
-export type RefundStatus = 'pending' | 'sent' | 'failed';
-
-/** A refund to send after its transaction committed; the row id is the provider's idempotency key. */
-export interface RefundOutboxTable {
-  id: string;
-  order_id: string; // unique: one refund per order
-  provider: string;
-  payment_id: string;
-  amount: number; // our minor units, the order's amount
-  currency: string;
-  reason: string;
-  status: RefundStatus;
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  provider_refund_id: string | null;
-  created_at: number;
-  updated_at: number;
-  sent_at: number | null;
-}
-
 export type PackStatus = 'pending' | 'active' | 'depleted' | 'expired' | 'cancelled';
 
 export interface PacksTable {
@@ -220,46 +208,6 @@ export interface PacksTable {
   activated_at: number | null;
   expires_at: number | null;
   ended_at: number | null; // when it became depleted, expired or cancelled
-}
-
-export interface UsageRecordsTable {
-  id: string;
-  event_id: string; // unique: the exactly-once key
-  esim_id: string;
-  user_id: string;
-  iccid: string;
-  bytes: number;
-  overage_bytes: number;
-  occurred_at: number;
-  received_at: number;
-  late: Generated<number>; // 1: overage only because its packs had expired more than the late window before it came
-}
-
-/** Per user and UTC hour (epoch ms of the hour's start): all bytes of the records, their overage, their count. */
-export interface UsageUserHourlyTable {
-  user_id: string;
-  hour: number;
-  bytes: number;
-  overage_bytes: number;
-  records: number;
-}
-
-/** Per pack and UTC hour: the bytes the pack took and how many records it took them from. */
-export interface UsagePackHourlyTable {
-  pack_id: string;
-  hour: number;
-  user_id: string;
-  bytes: number;
-  records: number;
-}
-
-export interface UsageDebitsTable {
-  id: string;
-  usage_id: string;
-  pack_id: string;
-  user_id: string;
-  bytes: number;
-  occurred_at: number;
 }
 
 export type NotificationType = 'usage_50' | 'usage_80' | 'usage_100' | 'pack_expiring' | 'pack_expired';
@@ -284,93 +232,6 @@ export interface ApiKeysTable {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
-}
-
-export interface AdminAlertsTable {
-  id: string;
-  kind: string;
-  message: string;
-  ref_type: string | null;
-  ref_id: string | null;
-  dedupe_key: string | null; // unique where set: the same condition raises one alert
-  created_at: number;
-  read_at: number | null;
-  read_by: string | null;
-}
-
-/** One thing that happened, written in the transaction of the change it reports (the outbox). */
-export interface EventsTable {
-  id: string;
-  type: string; // `pack.depleted`, `order.paid` ... (modules/events/types.ts)
-  occurred_at: number;
-  user_id: string | null;
-  payload: string; // JSON text
-  dedupe_key: string | null; // unique where set: a once-only event
-}
-
-export interface WebhookEndpointsTable {
-  id: string;
-  url: string;
-  description: string | null;
-  event_types: string; // JSON array of event types, or ["*"]
-  enabled: number; // 0/1
-  secret_sealed: string; // AES-256-GCM sealed `whsec_...`
-  previous_secret_sealed: string | null; // the secret before the last rotation, also signed with until:
-  previous_secret_expires_at: number | null;
-  failing_since: number | null; // first failure of the current run of failures
-  disabled_reason: string | null;
-  created_by: string | null;
-  created_at: number;
-  updated_at: number;
-}
-
-export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed';
-
-export interface WebhookDeliveriesTable {
-  id: string;
-  endpoint_id: string;
-  event_id: string; // also the `webhook-id` header: the same on every attempt and replay
-  status: WebhookDeliveryStatus;
-  attempts: number;
-  next_attempt_at: number;
-  claimed_until: number | null; // a worker's lease; past it, the delivery is due again
-  claim_token: string | null;
-  last_status_code: number | null;
-  last_error: string | null;
-  created_at: number;
-  updated_at: number;
-  delivered_at: number | null;
-}
-
-export interface WebhookAttemptsTable {
-  id: string;
-  delivery_id: string;
-  attempt: number;
-  started_at: number;
-  latency_ms: number;
-  status_code: number | null;
-  succeeded: number; // 0/1
-  error: string | null;
-  response_excerpt: string | null; // at most 1 KB of the answer
-}
-
-export type MailStatus = 'pending' | 'sent' | 'failed';
-
-export interface MailOutboxTable {
-  id: string;
-  idempotency_key: string; // unique: `<event or purpose id>:<template>`, a repeat is a no-op
-  user_id: string | null;
-  kind: string; // the template
-  recipient: string;
-  subject: string;
-  text_body: string;
-  html_body: string;
-  status: MailStatus;
-  attempts: number;
-  next_attempt_at: number; // due time; while a worker sends, its lease
-  last_error: string | null;
-  created_at: number;
-  sent_at: number | null;
 }
 
 export type AccountTokenPurpose = 'password_reset' | 'verify_email';
