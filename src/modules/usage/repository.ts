@@ -41,6 +41,20 @@ export interface Bucket {
   overage: number;
 }
 
+/** The start of the UTC bucket of `bucketMs` an instant column falls in (integer division on both dialects). */
+export function bucketStart(column: string, bucketMs: number) {
+  return sql<number>`(${sql.ref(column)} / ${sql.lit(bucketMs)}) * ${sql.lit(bucketMs)}`;
+}
+
+/** Rows of (start, bytes[, overage]) sums as buckets (sums arrive as strings or bigints on PostgreSQL). */
+export function toBuckets(rows: { start: unknown; bytes: unknown; overage?: unknown }[]): Bucket[] {
+  return rows.map((r) => ({
+    start: Number(r.start),
+    bytes: Number(r.bytes),
+    overage: Number(r.overage ?? 0),
+  }));
+}
+
 export const usageRepo = {
   /** Which of these event_ids were ingested before. */
   async existingEventIds(db: Executor, eventIds: string[]): Promise<Set<string>> {
@@ -102,7 +116,7 @@ export const usageRepo = {
     to: number,
     bucketMs: number,
   ): Promise<Bucket[]> {
-    const start = sql<number>`(occurred_at / ${sql.lit(bucketMs)}) * ${sql.lit(bucketMs)}`;
+    const start = bucketStart('occurred_at', bucketMs);
     const rows = await db
       .selectFrom('usage_records')
       .select([
@@ -115,7 +129,7 @@ export const usageRepo = {
       .where('occurred_at', '<', to)
       .groupBy(start)
       .execute();
-    return rows.map((r) => ({ start: Number(r.start), bytes: Number(r.bytes), overage: Number(r.overage) }));
+    return toBuckets(rows);
   },
 
   /** Bytes debited per pack from a user's records in the range, by pack id. */
@@ -150,7 +164,7 @@ export const usageRepo = {
     to: number,
     bucketMs: number,
   ): Promise<Bucket[]> {
-    const start = sql<number>`(r.occurred_at / ${sql.lit(bucketMs)}) * ${sql.lit(bucketMs)}`;
+    const start = bucketStart('r.occurred_at', bucketMs);
     const rows = await db
       .selectFrom('usage_records as r')
       .innerJoin('usage_debits as d', 'd.usage_id', 'r.id')
@@ -161,6 +175,6 @@ export const usageRepo = {
       .where('d.pack_id', '=', packId)
       .groupBy(start)
       .execute();
-    return rows.map((r) => ({ start: Number(r.start), bytes: Number(r.bytes), overage: 0 }));
+    return toBuckets(rows);
   },
 };

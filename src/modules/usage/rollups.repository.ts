@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import type { Dialect, Executor, Tx } from '../../db/index.js';
 import { HOUR_MS } from '../../lib/clock.js';
 import { rebuildRollups } from '../../db/migrations/2026_12_02_0012_usage_rollups.js';
-import type { Bucket } from './repository.js';
+import { bucketStart, toBuckets, type Bucket } from './repository.js';
 
 export interface UserHourDelta {
   user_id: string;
@@ -124,7 +124,7 @@ export const rollupsRepo = {
     to: number,
     bucketMs: number,
   ): Promise<Bucket[]> {
-    const start = sql<number>`(hour / ${sql.lit(bucketMs)}) * ${sql.lit(bucketMs)}`;
+    const start = bucketStart('hour', bucketMs);
     const rows = await db
       .selectFrom('usage_user_hourly')
       .select([
@@ -137,7 +137,7 @@ export const rollupsRepo = {
       .where('hour', '<', to)
       .groupBy(start)
       .execute();
-    return rows.map((r) => ({ start: Number(r.start), bytes: Number(r.bytes), overage: Number(r.overage) }));
+    return toBuckets(rows);
   },
 
   /** Bytes per pack of a user, hours in [from, to). */
@@ -166,7 +166,7 @@ export const rollupsRepo = {
     to: number,
     bucketMs: number,
   ): Promise<Bucket[]> {
-    const start = sql<number>`(hour / ${sql.lit(bucketMs)}) * ${sql.lit(bucketMs)}`;
+    const start = bucketStart('hour', bucketMs);
     const rows = await db
       .selectFrom('usage_pack_hourly')
       .select([start.as('start'), (eb) => eb.fn.sum<number>('bytes').as('bytes')])
@@ -175,7 +175,7 @@ export const rollupsRepo = {
       .where('hour', '<', to)
       .groupBy(start)
       .execute();
-    return rows.map((r) => ({ start: Number(r.start), bytes: Number(r.bytes), overage: 0 }));
+    return toBuckets(rows);
   },
 
   /** Everyone's bytes per UTC day for days starting at `from` (a UTC midnight) before `to` (the stats). */
