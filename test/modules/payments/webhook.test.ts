@@ -65,6 +65,21 @@ forEachDialect(
       // and delivered again later, one by one
       const again = await deliver(app, standin, payload);
       assert.equal(again.json<{ outcome: string }>().outcome, 'duplicate');
+      // the outbox tells partners once: order.paid and the pack.purchased of its pack
+      const events = await db
+        .selectFrom('events')
+        .select(['type', 'payload'])
+        .where('user_id', '=', user.id)
+        .where('type', 'in', ['order.paid', 'pack.purchased'])
+        .execute();
+      assert.deepEqual(events.map((e) => e.type).sort(), ['order.paid', 'pack.purchased']);
+      const paid = JSON.parse(events.find((e) => e.type === 'order.paid')!.payload) as {
+        order: { id: string; status: string; pack_id: string };
+      };
+      assert.deepEqual(
+        [paid.order.id, paid.order.status, paid.order.pack_id],
+        [order.id, 'paid', packs[0]?.id],
+      );
     });
 
     test('when different success events arrive for one order at once, then one pack is made', async () => {
