@@ -59,6 +59,8 @@ export interface EngineOptions {
    * transaction per chunk, which runs them in parallel. 0 turns it off.
    */
   coalesceUpTo?: number;
+  /** Coalesced groups of small requests in flight at once (PostgreSQL); more wait for the next group. */
+  coalesceLanes?: number;
   /** Records per transaction without group commit. */
   pgChunk?: number;
   /**
@@ -147,6 +149,7 @@ export class UsageEngine {
         ? new GroupCommit(
             (jobs) => this.inTransaction(jobs),
             opts.groupCommit ? (opts.sqliteGroup ?? 2000) : this.pgChunk,
+            opts.groupCommit ? undefined : (opts.coalesceLanes ?? 1),
           )
         : undefined;
   }
