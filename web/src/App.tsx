@@ -4,6 +4,7 @@ import { Loading } from './components/ui';
 import { AccountPage } from './pages/customer/Account';
 import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from './pages/customer/AccountMail';
 import { CheckoutPage } from './pages/customer/Checkout';
+import { CheckoutCancelledPage, CheckoutDonePage } from './pages/customer/CheckoutReturn';
 import { EsimPage, EsimsPage } from './pages/customer/Esims';
 import { OrdersPage } from './pages/customer/Orders';
 import { PlansPage } from './pages/customer/Plans';
@@ -55,6 +56,8 @@ function CustomerRoutes({ path }: { path: string }) {
   if (path === '/packs') return <PacksPage />;
   if (path === '/account') return <AccountPage />;
   if (path === '/orders') return <OrdersPage />;
+  if (path === '/checkout/done') return <CheckoutDonePage />;
+  if (path === '/checkout/cancelled') return <CheckoutCancelledPage />;
   return (
     <div className="note empty">
       <h1 tabIndex={-1}>Page not found</h1>

@@ -31,6 +31,7 @@ export function providerFor(c: Config): PaymentProvider | undefined {
     checkout: c.STRIPE_CHECKOUT,
     successUrl: c.CHECKOUT_SUCCESS_URL,
     cancelUrl: c.CHECKOUT_CANCEL_URL,
+    publishableKey: c.STRIPE_PUBLISHABLE_KEY,
     sessionTtlS: c.CHECKOUT_TTL_S,
   });
 }

@@ -4,18 +4,11 @@
  * seconds; a paid order links to its eSIM.
  */
 import { useQuery } from '@tanstack/react-query';
-import { api, unwrap, type Schemas } from '../../api/client';
+import { api, unwrap } from '../../api/client';
 import { Empty, ErrorNote, Loading, Page } from '../../components/ui';
 import { formatDate, formatPrice } from '../../format';
+import { ORDER_STATUS as STATUS } from '../../payments/words';
 import { Link } from '../../router';
-
-const STATUS: Record<Schemas['Order']['status'], string> = {
-  pending_payment: 'Waiting for the payment…',
-  paid: 'Paid: your data plan is ready',
-  failed: 'The payment did not go through. You were not charged: try again with another card.',
-  refunded: 'Refunded',
-  expired: 'Not paid in time: nothing was charged. Buy again when you are ready.',
-};
 
 export function OrdersPage() {
   const orders = useQuery({
