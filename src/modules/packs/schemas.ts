@@ -137,7 +137,8 @@ export const Checkout = Type.Object(
     ),
     publishable_key: Nullable(
       Type.String({
-        description: 'STRIPE_CHECKOUT=intent: the public key to load Stripe.js with (null when not configured)',
+        description:
+          'STRIPE_CHECKOUT=intent: the public key to load Stripe.js with (null when not configured)',
       }),
     ),
     checkout_url: Nullable(Type.String({ description: 'STRIPE_CHECKOUT=session: send the customer here' })),

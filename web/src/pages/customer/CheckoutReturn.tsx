@@ -3,6 +3,8 @@
  * /checkout/cancelled, both with `?order_id=`). Coming back does not prove the money arrived: the service
  * learns it from Stripe's webhook, so the page asks for the order every few seconds until it is no longer
  * waiting, then shows the data plan and its eSIM, or says what went wrong and offers to try again.
+ * Arriving at /checkout/done means the customer paid, so an order still `failed` there (an earlier card was
+ * declined, the good one's webhook is on its way) is waited for a while too: money received wins.
  */
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -16,22 +18,34 @@ type Order = Schemas['Order'];
 const POLL_MS = 1500;
 /** After this long the page stops asking and says the payment may still come. */
 const GIVE_UP_MS = 2 * 60_000;
+/** How long a `failed` order is still waited for after a payment (see above). */
+const FAILED_GRACE_MS = 20_000;
 
-/** The order, asked again every POLL_MS while it waits for its payment, for at most GIVE_UP_MS. */
-function useOrderUntilSettled(id: string) {
-  const [since] = useState(() => Date.now());
-  const [gaveUp, setGaveUp] = useState(false);
+/** True once `ms` have passed since the component appeared. */
+function useAfter(ms: number): boolean {
+  const [over, setOver] = useState(false);
   useEffect(() => {
-    const t = setTimeout(() => setGaveUp(true), GIVE_UP_MS);
+    const t = setTimeout(() => setOver(true), ms);
     return () => clearTimeout(t);
-  }, []);
+  }, [ms]);
+  return over;
+}
+
+/**
+ * The order, asked again every POLL_MS while it waits for its payment (for at most GIVE_UP_MS), and while
+ * it is `failed` if `paid` says the customer just paid (for at most FAILED_GRACE_MS).
+ */
+function useOrderUntilSettled(id: string, paid: boolean) {
+  const gaveUp = useAfter(GIVE_UP_MS);
+  const graceOver = useAfter(FAILED_GRACE_MS);
+  const waiting = (status: string | undefined) =>
+    status === 'pending_payment' || (paid && !graceOver && status === 'failed');
   const order = useQuery({
     queryKey: ['order', id],
     queryFn: () => unwrap(api.GET('/api/v1/orders/{id}', { params: { path: { id } } })),
-    refetchInterval: (q) =>
-      q.state.data?.status === 'pending_payment' && Date.now() - since < GIVE_UP_MS ? POLL_MS : false,
+    refetchInterval: (q) => (waiting(q.state.data?.status) && !gaveUp ? POLL_MS : false),
   });
-  return { order, gaveUp };
+  return { order, gaveUp, waiting: waiting(order.data?.status) };
 }
 
 export function CheckoutDonePage() {
@@ -59,7 +73,7 @@ export function CheckoutCancelledPage() {
 }
 
 function OrderState({ id, cancelled, refused }: { id: string; cancelled: boolean; refused: boolean }) {
-  const { order, gaveUp } = useOrderUntilSettled(id);
+  const { order, gaveUp, waiting } = useOrderUntilSettled(id, !cancelled && !refused);
   if (order.isPending) return <Loading what="your order" />;
   if (order.isError) return <ErrorNote error={order.error} retry={() => order.refetch()} />;
   const o = order.data;
@@ -77,7 +91,7 @@ function OrderState({ id, cancelled, refused }: { id: string; cancelled: boolean
       </div>
     );
   }
-  if (o.status === 'pending_payment' && !refused) {
+  if (waiting && !cancelled && !refused) {
     return (
       <div className="note" role="status" data-order-status={o.status}>
         <p>
