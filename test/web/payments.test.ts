@@ -18,7 +18,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { stripeConfig, type OrderJson } from '../fixtures/payments.js';
-import { serveBrowserSide, STANDIN_PUBLISHABLE_KEY, type BrowserSide } from '../fixtures/stripe-browser.js';
+import { serveBrowserSide, type BrowserSide } from '../fixtures/stripe-browser.js';
 import { STRIPE_JS_STANDIN } from '../fixtures/stripe-js.js';
 import { StripeStandin } from '../fixtures/stripe-standin.js';
 import { adminSession, DIALECTS, pgAvailable, uniqueEmail, type Session } from '../helper.js';
@@ -54,7 +54,6 @@ async function openShop(dialect: 'sqlite' | 'postgres', browser: Browser, mode: 
     (base) =>
       stripeConfig(standin, {
         STRIPE_CHECKOUT: mode,
-        STRIPE_PUBLISHABLE_KEY: STANDIN_PUBLISHABLE_KEY,
         CHECKOUT_SUCCESS_URL: `${base}/checkout/done`,
         CHECKOUT_CANCEL_URL: `${base}/checkout/cancelled`,
       }),

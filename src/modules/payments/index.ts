@@ -42,6 +42,11 @@ export const paymentsModule = defineModule({
   services: (app) => {
     const { db, clock, config, log } = app.ctx;
     const provider = providerFor(config);
+    if (provider && config.STRIPE_CHECKOUT === 'intent' && !config.STRIPE_PUBLISHABLE_KEY) {
+      log.warn(
+        'STRIPE_CHECKOUT=intent without STRIPE_PUBLISHABLE_KEY: the web app cannot take card payments',
+      );
+    }
     const refunds = new RefundOutbox(db, clock, provider, (err) =>
       log.warn({ err: err.message }, 'refund outbox pass failed; retried at the next one'),
     );
