@@ -7,7 +7,8 @@
  *   to try again with the same plan and eSIM;
  * - card form in the page (STRIPE_CHECKOUT=intent), on a phone: Stripe.js is fetched only at the card
  *   step, from https://js.stripe.com/v3 (answered by the Stripe.js stand-in, test/fixtures/stripe-js.ts,
- *   through page.route), through the page's real CSP, which allows it only in this mode; its confirm
+ *   through page.route; the first load fails and the page offers to try again), through the page's real
+ *   CSP, which allows it only in this mode; its confirm
  *   call goes to https://api.stripe.com (routed to the stand-in server). A declined card shows the
  *   reason in words and fails the order; a good card then pays the same order.
  * What the stand-ins do not cover: Stripe's own card fields in their iframes (frame-src) and 3-D Secure.
@@ -180,6 +181,8 @@ for (const dialect of DIALECTS) {
       const stripeJsLoads: string[] = [];
       await page.route('https://js.stripe.com/v3', (route) => {
         stripeJsLoads.push(route.request().url());
+        // the first load fails (a network hiccup): the page must offer to try again
+        if (stripeJsLoads.length === 1) return route.abort('internetdisconnected');
         return route.fulfill({ contentType: 'text/javascript', body: STRIPE_JS_STANDIN });
       });
       await page.route('https://api.stripe.com/**', async (route) => {
@@ -195,6 +198,8 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(stripeJsLoads, [], 'Stripe.js is not loaded before the card step');
       await page.getByRole('button', { name: /^Buy for/ }).tap();
       await page.getByRole('heading', { name: 'Pay by card' }).waitFor();
+      await page.getByText('The card form could not be loaded').waitFor();
+      await page.getByRole('button', { name: 'Try again' }).tap();
       await page.getByLabel('Card number').fill('4000 0000 0000 0002');
       await page.getByRole('button', { name: 'Pay €14.99' }).tap();
       const alert = page.getByRole('alert').filter({ hasText: 'The payment did not go through' });
@@ -203,7 +208,7 @@ for (const dialect of DIALECTS) {
         await alert.innerText(),
         /Your card was declined\. Nothing was charged\. Try another card/,
       );
-      assert.equal(stripeJsLoads.length, 1);
+      assert.equal(stripeJsLoads.length, 2, 'one failed load, one retry');
       assert.ok(
         await page.evaluate(`document.documentElement.scrollWidth <= window.innerWidth`),
         'fits a phone',
@@ -228,9 +233,9 @@ for (const dialect of DIALECTS) {
       const confirms = card.standin.requests.filter((r) => r.path.endsWith('/confirm'));
       assert.equal(confirms.length, 2);
       await check(page, 'checkout done (phone)');
-      // the browser logs the 402 of the declined confirm; nothing else
+      // the browser logs the failed first load and the 402 of the declined confirm; nothing else
       assert.deepEqual(
-        errors.filter((e) => !/status of 402/.test(e)),
+        errors.filter((e) => !/status of 402|ERR_INTERNET_DISCONNECTED/.test(e)),
         [],
       );
       await context.close();
