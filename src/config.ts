@@ -66,6 +66,7 @@ export const ConfigSchema = Type.Object({
   }),
   USAGE_FEED_BATCH: Int(1000, 1, 10000),
   USAGE_FEED_NAK_DELAY_MS: Int(2000, 0, 600000),
+  USAGE_FEED_PARTITIONS: Int(8, 1, 256),
   // how long after a pack's expiry a record of usage from while it was valid still debits it
   USAGE_LATE_WINDOW_H: Int(72, 0, 720),
   // real eSIM provisioning over GSMA ES2+ (SMDP_MODE=es2plus); `local` issues eSIMs in our own database

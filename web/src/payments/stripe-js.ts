@@ -4,14 +4,9 @@
  * card payments in the page (src/plugins/web.ts). The types are the few calls the app makes.
  */
 
-export const STRIPE_JS_URL = 'https://js.stripe.com/v3';
+import type { StripeError } from './words';
 
-export interface StripeError {
-  type: string;
-  code?: string;
-  decline_code?: string;
-  message?: string;
-}
+export const STRIPE_JS_URL = 'https://js.stripe.com/v3';
 
 export interface PaymentElement {
   mount(target: HTMLElement): void;

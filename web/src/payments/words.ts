@@ -2,10 +2,18 @@
  * The payment words the pages share, kept free of React and the DOM so node:test checks them: an order's
  * status, a Stripe.js error in plain language, and the addresses a payment comes back to.
  */
-import type { Schemas } from '../api/client';
-import type { StripeError } from './stripe-js';
+// no imports: node:test loads this file under the service's TypeScript settings (no DOM, no bundler)
 
-export type OrderStatus = Schemas['Order']['status'];
+/** The statuses of an order (the API's Order.status). */
+export type OrderStatus = 'pending_payment' | 'paid' | 'failed' | 'refunded' | 'expired';
+
+/** What Stripe.js reports when a payment cannot be confirmed. */
+export interface StripeError {
+  type: string;
+  code?: string;
+  decline_code?: string;
+  message?: string;
+}
 
 export const ORDER_STATUS: Record<OrderStatus, string> = {
   pending_payment: 'Waiting for the payment…',
