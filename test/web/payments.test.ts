@@ -172,6 +172,18 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(orders.map((o) => o.status).sort(), ['paid', 'pending_payment']);
       assert.deepEqual(errors, []);
       await context.close();
+
+      // back from Stripe in a browser that is not signed in: sign in, then the same order's page
+      const other = await browser.newContext({ viewport: DESKTOP });
+      const again = await other.newPage();
+      await again.goto(`${hosted.web.base}/checkout/done?order_id=${order?.id}`);
+      await again.waitForURL(/\/signin\?next=/);
+      await again.getByLabel('Email').fill(email);
+      await again.getByLabel('Password').fill('correct horse 1');
+      await again.getByRole('button', { name: 'Sign in' }).click();
+      await again.waitForURL(`${hosted.web.base}/checkout/done?order_id=${order?.id}`);
+      await again.getByText('Payment received: your data plan is ready.').waitFor();
+      await other.close();
     });
 
     test('when the customer pays by card in the page on a phone, then a decline is explained and a good card pays', async () => {

@@ -44,9 +44,11 @@ function CustomerRoutes({ path }: { path: string }) {
   if (path === '/verify-email') return <VerifyEmailPage />;
   if (session.state.status === 'loading') return <Loading what="your account" />;
   if (!session.user) {
-    // a page for signed-in people: sign in first, then come back here
+    // a page for signed-in people: sign in first, then come back here (with its query: ?order_id=)
     queueMicrotask(() =>
-      navigate(`/signin?next=${encodeURIComponent(location.pathname)}`, { replace: true }),
+      navigate(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`, {
+        replace: true,
+      }),
     );
     return null;
   }
