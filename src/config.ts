@@ -98,6 +98,10 @@ export const ConfigSchema = Type.Object({
   /** Where the Stripe SDK sends its requests (a stand-in in tests); Stripe's own API when unset. */
   STRIPE_API_BASE: Type.Optional(Type.String({ pattern: '^https?://[^\\s/?#]+/?$', maxLength: 300 })),
   STRIPE_CHECKOUT: Type.Enum(['intent', 'session'], { default: 'intent' }),
+  /** STRIPE_CHECKOUT=intent: the key the web app's Stripe.js confirms payments with (public by design). */
+  STRIPE_PUBLISHABLE_KEY: Type.Optional(
+    Type.String({ pattern: '^pk_(test|live)_[A-Za-z0-9_]+$', maxLength: 500 }),
+  ),
   CHECKOUT_SUCCESS_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2000 })),
   CHECKOUT_CANCEL_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2000 })),
   REFUND_WINDOW_DAYS: Int(14, 0, 3650),
