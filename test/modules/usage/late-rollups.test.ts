@@ -71,6 +71,49 @@ forEachDialect('usage by occurrence time, and its rollups', ({ env }) => {
     await assertLedger(db);
   });
 
+  test('when a late record within the window takes an expired pack past 80 %, then the threshold is reported once; beyond the window nothing is', async () => {
+    const { db, app } = env();
+    const user = await registerUser(app);
+    const [esim, old] = [await seedEsim(db, user.id), await seedEsim(db, user.id)];
+    const base = {
+      userId: user.id,
+      status: 'expired' as const,
+      totalBytes: 1000,
+      createdAt: NOW - 9 * DAY_MS,
+    };
+    const expiredAt = NOW - 10 * HOUR_MS;
+    const pack = await seedPack(db, { ...base, esimId: esim.id, expiresAt: expiredAt, usedBytes: 700 });
+    // the other pack expired beyond the 72 h window: its late record must not report anything
+    const oldExpiry = NOW - 80 * HOUR_MS;
+    const oldPack = await seedPack(db, { ...base, esimId: old.id, expiresAt: oldExpiry, usedBytes: 700 });
+    const late = record(esim.iccid, expiredAt - HOUR_MS, 150); // 700 -> 850 of 1000: crosses 80 %
+    const again = { ...late }; // the collector retries
+    const tooLate = record(old.iccid, oldExpiry - HOUR_MS, 150);
+    await ingest(app, key, [late, tooLate]);
+    await ingest(app, key, [again]);
+
+    const events = await db
+      .selectFrom('events')
+      .select(['type', 'payload'])
+      .where('type', '=', 'pack.usage_threshold')
+      .where('user_id', '=', user.id)
+      .execute();
+    assert.equal(events.length, 1, 'one threshold event, for the pack within the window');
+    const payload = JSON.parse(events[0]!.payload) as { threshold: number; pack?: { id: string } };
+    assert.equal(payload.threshold, 80);
+    assert.equal((await packRow(db, pack)).used_bytes, 850);
+    assert.equal((await packRow(db, oldPack)).used_bytes, 700, 'beyond the window the pack is untouched');
+    assert.deepEqual(await recordRow(tooLate.event_id), { bytes: 150, overage_bytes: 150, late: 1 });
+    const notices = await db
+      .selectFrom('notifications')
+      .select(['type', 'pack_id'])
+      .where('user_id', '=', user.id)
+      .execute();
+    assert.deepEqual(notices, [{ type: 'usage_80', pack_id: pack }]);
+    // (the packs were seeded with 700 bytes used and no records: only the rollups can be checked whole)
+    await assertRollups(db);
+  });
+
   test('when a record arrives after the late window, then it is overage flagged late and no pack changes', async () => {
     const { db, app } = env();
     const user = await registerUser(app);
