@@ -71,7 +71,7 @@ forEachDialect('usage by occurrence time, and its rollups', ({ env }) => {
     await assertLedger(db);
   });
 
-  test('when a late record within the window takes an expired pack past 80 %, then the threshold is reported once; beyond the window nothing is', async () => {
+  test('when a late record within the window takes an expired pack past 50 and 80 %, then each threshold is reported once; beyond the window nothing is', async () => {
     const { db, app } = env();
     const user = await registerUser(app);
     const [esim, old] = [await seedEsim(db, user.id), await seedEsim(db, user.id)];
@@ -82,13 +82,13 @@ forEachDialect('usage by occurrence time, and its rollups', ({ env }) => {
       createdAt: NOW - 9 * DAY_MS,
     };
     const expiredAt = NOW - 10 * HOUR_MS;
-    const pack = await seedPack(db, { ...base, esimId: esim.id, expiresAt: expiredAt, usedBytes: 700 });
+    const pack = await seedPack(db, { ...base, esimId: esim.id, expiresAt: expiredAt });
     // the other pack expired beyond the 72 h window: its late record must not report anything
     const oldExpiry = NOW - 80 * HOUR_MS;
-    const oldPack = await seedPack(db, { ...base, esimId: old.id, expiresAt: oldExpiry, usedBytes: 700 });
-    const late = record(esim.iccid, expiredAt - HOUR_MS, 150); // 700 -> 850 of 1000: crosses 80 %
+    const oldPack = await seedPack(db, { ...base, esimId: old.id, expiresAt: oldExpiry });
+    const late = record(esim.iccid, expiredAt - HOUR_MS, 850); // 0 -> 850 of 1000: crosses 50 and 80 %
     const again = { ...late }; // the collector retries
-    const tooLate = record(old.iccid, oldExpiry - HOUR_MS, 150);
+    const tooLate = record(old.iccid, oldExpiry - HOUR_MS, 850);
     await ingest(app, key, [late, tooLate]);
     await ingest(app, key, [again]);
 
@@ -98,19 +98,22 @@ forEachDialect('usage by occurrence time, and its rollups', ({ env }) => {
       .where('type', '=', 'pack.usage_threshold')
       .where('user_id', '=', user.id)
       .execute();
-    assert.equal(events.length, 1, 'one threshold event, for the pack within the window');
-    const payload = JSON.parse(events[0]!.payload) as { threshold: number; pack?: { id: string } };
-    assert.equal(payload.threshold, 80);
+    const thresholds = events.map((e) => (JSON.parse(e.payload) as { threshold: number }).threshold);
+    assert.deepEqual(thresholds.sort(), [50, 80], 'each threshold once, for the pack within the window');
     assert.equal((await packRow(db, pack)).used_bytes, 850);
-    assert.equal((await packRow(db, oldPack)).used_bytes, 700, 'beyond the window the pack is untouched');
-    assert.deepEqual(await recordRow(tooLate.event_id), { bytes: 150, overage_bytes: 150, late: 1 });
+    assert.equal((await packRow(db, oldPack)).used_bytes, 0, 'beyond the window the pack is untouched');
+    assert.deepEqual(await recordRow(tooLate.event_id), { bytes: 850, overage_bytes: 850, late: 1 });
     const notices = await db
       .selectFrom('notifications')
       .select(['type', 'pack_id'])
       .where('user_id', '=', user.id)
+      .orderBy('type')
       .execute();
-    assert.deepEqual(notices, [{ type: 'usage_80', pack_id: pack }]);
-    // (the packs were seeded with 700 bytes used and no records: only the rollups can be checked whole)
+    assert.deepEqual(notices, [
+      { type: 'usage_50', pack_id: pack },
+      { type: 'usage_80', pack_id: pack },
+    ]);
+    await assertLedger(db);
     await assertRollups(db);
   });
 
