@@ -7,6 +7,20 @@ import type { Updateable } from 'kysely';
 import type { Executor } from '../../db/index.js';
 import type { OrderRow, OrderStatus, OrdersTable } from '../../db/types.js';
 
+/**
+ * How a provider's event names an order: our id (from its metadata) when given, else the provider's payment
+ * or checkout id; only an order that provider took counts, and, when `amount` is set, only one costing
+ * `amount` in `currency`.
+ */
+export interface OrderMatch {
+  orderId: string | null;
+  paymentId: string | null;
+  checkoutId: string | null;
+  provider: string;
+  amount?: number | null;
+  currency?: string | null;
+}
+
 /** Everyone's orders (admin) or one user's, newest first; bounds on created_at (epoch ms). */
 export interface OrderSearch {
   userId?: string;
@@ -89,6 +103,42 @@ export const ordersRepo = {
       .where('status', 'in', [...from])
       .returningAll()
       .executeTakeFirst();
+  },
+
+  /**
+   * `move` for an order named by a provider's event (see OrderMatch), without reading it first: one
+   * conditional UPDATE. A payment id the order has no record of yet is stored (`paymentId`). Undefined when
+   * no order matched, or it was not in one of `from`: the caller reads the order to tell which.
+   */
+  moveMatching(
+    db: Executor,
+    m: OrderMatch,
+    from: readonly OrderStatus[],
+    to: OrderStatus,
+    patch: Updateable<OrdersTable>,
+    paymentId: string | null = null,
+  ): Promise<OrderRow | undefined> {
+    const [column, value] = m.orderId
+      ? (['id', m.orderId] as const)
+      : m.paymentId
+        ? (['provider_payment_id', m.paymentId] as const)
+        : (['provider_checkout_id', m.checkoutId ?? ''] as const);
+    if (!value) return Promise.resolve(undefined);
+    let q = db
+      .updateTable('orders')
+      .set((eb) => ({
+        ...patch,
+        status: to,
+        ...(paymentId
+          ? { provider_payment_id: eb.fn.coalesce('provider_payment_id', eb.val(paymentId)) }
+          : {}),
+      }))
+      .where(column, '=', value)
+      .where('provider', '=', m.provider)
+      .where('status', 'in', [...from]);
+    if (m.amount !== undefined && m.amount !== null)
+      q = q.where('amount_cents', '=', m.amount).where('currency', '=', m.currency ?? '');
+    return q.returningAll().executeTakeFirst();
   },
 
   /** Sets fields that are not the status (payment references, the dispute flag). */
