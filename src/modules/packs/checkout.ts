@@ -155,7 +155,10 @@ export async function refundOrder(
   now: number,
   evenIfUsed: boolean,
 ): Promise<{ order: OrderRow; pack: PackRow | undefined } | undefined> {
-  const refunded = await ordersRepo.move(tx, order.id, from, 'refunded', { updated_at: now });
+  const refunded = await ordersRepo.move(tx, order.id, from, 'refunded', {
+    refunded_cents: order.amount_cents,
+    updated_at: now,
+  });
   if (!refunded) return undefined;
   const pack = order.pack_id
     ? await packsRepo.updateIf(

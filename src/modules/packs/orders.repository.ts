@@ -141,6 +141,22 @@ export const ordersRepo = {
     return q.returningAll().executeTakeFirst();
   },
 
+  /**
+   * A partial refund: the total refunded so far becomes `total`, only while the order is not refunded and
+   * had less recorded (the provider reports running totals, so a late or repeated report changes nothing).
+   * The row after, or undefined when nothing changed.
+   */
+  recordPartialRefund(db: Executor, id: string, total: number, now: number): Promise<OrderRow | undefined> {
+    return db
+      .updateTable('orders')
+      .set({ refunded_cents: total, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '!=', 'refunded')
+      .where('refunded_cents', '<', total)
+      .returningAll()
+      .executeTakeFirst();
+  },
+
   /** Sets fields that are not the status (payment references, the dispute flag). */
   async patch(db: Executor, id: string, patch: Updateable<OrdersTable>): Promise<void> {
     await db.updateTable('orders').set(patch).where('id', '=', id).execute();
@@ -199,23 +215,6 @@ export const ordersRepo = {
       .where('created_at', '<=', before)
       .executeTakeFirst();
     return Number(r.numUpdatedRows);
-  },
-
-  /** Moves the order from `from` to `to`; the row after, or undefined when it was not in `from`. */
-  setStatus(
-    db: Executor,
-    id: string,
-    from: OrderStatus,
-    to: OrderStatus,
-    now: number,
-  ): Promise<OrderRow | undefined> {
-    return db
-      .updateTable('orders')
-      .set({ status: to, updated_at: now })
-      .where('id', '=', id)
-      .where('status', '=', from)
-      .returningAll()
-      .executeTakeFirst();
   },
 
   /** Money taken: paid orders per currency (refunded, failed and free orders are not revenue). */

@@ -54,28 +54,31 @@ export class WebhookProcessor {
     private readonly provider: string,
   ) {}
 
-  async apply(event: PaymentEvent): Promise<WebhookOutcome> {
-    return transaction(this.db, async (tx) => {
-      const now = this.clock.now();
-      // stored with the outcome such an event usually has, so the usual case writes its row once; a
-      // different outcome is written over it below, in the same transaction (no one sees the guess)
-      const guess: Applied = {
-        outcome: usualOutcome(event),
-        orderId: event.kind === 'ignored' ? null : event.ref.orderId,
-      };
-      const fresh = await paymentsRepo.recordEvent(tx, {
-        id: event.id,
-        provider: this.provider,
-        type: event.type,
-        receivedAt: now,
-        ...guess,
-      });
-      if (!fresh) return 'duplicate';
-      const applied = event.kind === 'ignored' ? guess : await this.change(tx, event, now);
-      if (applied.outcome !== guess.outcome || applied.orderId !== guess.orderId)
-        await paymentsRepo.setEventOutcome(tx, event.id, applied.orderId, applied.outcome);
-      return applied.outcome;
+  /** Applies the event once, in one transaction. */
+  apply(event: PaymentEvent): Promise<WebhookOutcome> {
+    return transaction(this.db, (tx) => this.applyOne(tx, event));
+  }
+
+  private async applyOne(tx: Tx, event: PaymentEvent): Promise<WebhookOutcome> {
+    const now = this.clock.now();
+    // stored with the outcome such an event usually has, so the usual case writes its row once; a
+    // different outcome is written over it below, in the same transaction (no one sees the guess)
+    const guess: Applied = {
+      outcome: usualOutcome(event),
+      orderId: event.kind === 'ignored' ? null : event.ref.orderId,
+    };
+    const fresh = await paymentsRepo.recordEvent(tx, {
+      id: event.id,
+      provider: this.provider,
+      type: event.type,
+      receivedAt: now,
+      ...guess,
     });
+    if (!fresh) return 'duplicate';
+    const applied = event.kind === 'ignored' ? guess : await this.change(tx, event, now);
+    if (applied.outcome !== guess.outcome || applied.orderId !== guess.orderId)
+      await paymentsRepo.setEventOutcome(tx, event.id, applied.orderId, applied.outcome);
+    return applied.outcome;
   }
 
   /** The order the event is about (locked), only if this provider took its payment. */
@@ -122,7 +125,7 @@ export class WebhookProcessor {
         return moved ? 'failed' : 'stale';
       }
       case 'refunded':
-        return this.refunded(tx, e.full, order, now);
+        return this.refunded(tx, e, order, now);
       case 'disputed':
         return this.disputed(tx, e, order, now);
     }
@@ -161,16 +164,42 @@ export class WebhookProcessor {
     return 'paid';
   }
 
-  private async refunded(tx: Tx, full: boolean, order: OrderRow, now: number): Promise<WebhookOutcome> {
-    if (!full) {
-      await this.log(tx, order, 'order.partially_refunded', {});
+  /**
+   * Money went back at the provider. In full (or a running total reaching the price): the order is
+   * refunded and its pack cancelled if unused. In part: the order stays paid with its pack as it was, and
+   * records the total refunded so far (a total already recorded, or a smaller one arriving late, is stale).
+   */
+  private async refunded(
+    tx: Tx,
+    e: Extract<PaymentEvent, { kind: 'refunded' }>,
+    order: OrderRow,
+    now: number,
+  ): Promise<WebhookOutcome> {
+    const total = e.currency === order.currency ? e.amount : null;
+    if (e.full || (total !== null && total >= order.amount_cents)) {
+      const done = await refundOrder(tx, order, ['paid', ...PAYABLE], now, false);
+      if (!done) return 'stale';
+      await this.log(tx, order, 'order.refunded', {
+        pack_cancelled: done.pack !== undefined,
+        by: 'provider',
+      });
+      await emitOrderEvent(tx, 'order.refunded', done.order, now, done.pack);
+      return 'refunded';
+    }
+    if (total === null) {
+      // no amount we can read in the order's currency: nothing to record, but say it happened
+      await this.log(tx, order, 'order.partially_refunded', { refunded_cents: null });
       return 'partial_refund';
     }
-    const done = await refundOrder(tx, order, ['paid', ...PAYABLE], now, false);
-    if (!done) return 'stale';
-    await this.log(tx, order, 'order.refunded', { pack_cancelled: done.pack !== undefined, by: 'provider' });
-    await emitOrderEvent(tx, 'order.refunded', done.order, now, done.pack);
-    return 'refunded';
+    const changed = await ordersRepo.recordPartialRefund(tx, order.id, total, now);
+    if (!changed) return 'stale';
+    await this.log(tx, order, 'order.partially_refunded', {
+      refunded_cents: total,
+      amount_cents: order.amount_cents,
+      currency: order.currency,
+    });
+    await emitOrderEvent(tx, 'order.partially_refunded', changed, now);
+    return 'partial_refund';
   }
 
   private async disputed(
