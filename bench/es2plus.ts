@@ -7,7 +7,10 @@
  * and installs every profile (--concurrency at once), each firing two HandleDownloadProgressInfo
  * callbacks over mutual TLS to the service's listener; the rate is callbacks answered 204 per second,
  * checked against the final states in the database.
- *   npx tsx bench/es2plus.ts [--creates 3000] [--concurrency 16] [--db sqlite|postgres]
+ *   npx tsx bench/es2plus.ts [--creates 3000] [--concurrency 16] [--db sqlite|postgres] [--profile DIR]
+ *   [--creates-only]
+ * --profile DIR runs the service and the simulator under `node --cpu-prof` (profiles written to DIR at
+ * their exit; read them with bench/cpuprofile-top.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +28,8 @@ const { values: opt } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     db: { type: 'string', default: 'sqlite' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
+    profile: { type: 'string' },
+    'creates-only': { type: 'boolean', default: false },
   },
 });
 const CREATES = Number(opt.creates);
@@ -77,7 +82,11 @@ async function drive(total: number, concurrency: number, job: (i: number) => Pro
   return { seconds, rate: total / seconds, p50: pct(lat, 50), p99: pct(lat, 99) };
 }
 
-const sim = await startSimulatorProcess(['--pool-size', String(CREATES + 100), '--profile-types', 'BENCH']);
+const profiling = opt.profile ? ['--cpu-prof', '--cpu-prof-dir', opt.profile] : [];
+const sim = await startSimulatorProcess(
+  ['--pool-size', String(CREATES + 100), '--profile-types', 'BENCH'],
+  profiling,
+);
 const db = await database();
 const es2Port = await freePort();
 const server = await startServer(db.url, {
@@ -95,6 +104,7 @@ const server = await startServer(db.url, {
     ESIM_LIMIT_PER_USER: String(Math.min(1000, Math.ceil(CREATES / CONCURRENCY) + 1)),
     DB_POOL_MAX: '20',
   },
+  nodeArgs: profiling,
 });
 try {
   await sim.control('POST', '/sim/config', { callbackUrl: `https://localhost:${es2Port}` });
@@ -127,6 +137,7 @@ try {
       `(concurrency ${CONCURRENCY}, p50 ${round(create.p50)} ms, p99 ${round(create.p99)} ms, failures ${failures})`,
   );
 
+  if (opt['creates-only']) codes.length = 0;
   let answered = 0;
   const control = new Pool(sim.controlUrl, { connections: CONCURRENCY });
   const cb = await drive(codes.length, CONCURRENCY, async (i) => {

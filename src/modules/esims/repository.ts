@@ -89,21 +89,18 @@ export const esimsRepo = {
 
   /**
    * Moves the eSIM only if it is still in `from`: of two concurrent moves from one state, one updates a
-   * row and the other none.
+   * row and the other none. `unordered`: only while no SM-DP+ order is recorded on it (the move records one).
    */
   moveStatus(
     db: Executor,
     id: string,
     from: EsimStatus,
     set: Updateable<EsimsTable> & { status: EsimStatus; updated_at: number },
+    unordered = false,
   ): Promise<EsimRow | undefined> {
-    return db
-      .updateTable('esims')
-      .set(set)
-      .where('id', '=', id)
-      .where('status', '=', from)
-      .returningAll()
-      .executeTakeFirst();
+    let q = db.updateTable('esims').set(set).where('id', '=', id).where('status', '=', from);
+    if (unordered) q = q.where('smdp_ordered_at', 'is', null);
+    return q.returningAll().executeTakeFirst();
   },
 
   async insertEvent(db: Executor, event: EsimEventsTable): Promise<void> {

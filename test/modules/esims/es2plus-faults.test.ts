@@ -18,6 +18,11 @@ after(() => sim.stop());
 const calls = async (fn: string) =>
   (await sim.control<{ calls: Record<string, number> }>('GET', '/sim/status')).body.calls[fn] ?? 0;
 const fault = (body: object) => sim.control('POST', '/sim/faults', body);
+/** Profiles the SM-DP+ holds reserved for an order (not Available, not yet downloaded). */
+const reserved = async () => {
+  const { by_state: s } = (await sim.control<{ by_state: Record<string, number> }>('GET', '/sim/status')).body;
+  return (s.Allocated ?? 0) + (s.Linked ?? 0) + (s.Confirmed ?? 0) + (s.Released ?? 0);
+};
 const simState = async (iccid: string) =>
   (await sim.control<{ state: string }>('GET', `/sim/profiles/${iccid}`)).body.state;
 
@@ -72,12 +77,16 @@ forEachDialect(
         const app = env().app;
         const [subjectCode, reasonCode] = key.split('/');
         await fault({ fn: 'confirmOrder', kind: 'failed', subjectCode, reasonCode });
+        const [reservedBefore, cancelsBefore] = [await reserved(), await calls('cancelOrder')];
         const { res, user } = await createAs(app);
         assert.equal(res.statusCode, 409);
         assert.equal(problemOf(res).code, code);
         const row = await rowOf(app, user.id);
         assert.equal(row.status, 'deleted');
-        assert.equal(await simState(row.iccid ?? ''), 'Available');
+        // the deleted row keeps no ICCID (the profile is back in the pool for someone else)
+        assert.equal(row.iccid, null);
+        assert.equal((await calls('cancelOrder')) - cancelsBefore, 1);
+        assert.equal(await reserved(), reservedBefore, 'the ordered profile is Available again');
       });
     }
 

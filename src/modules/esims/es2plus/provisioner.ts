@@ -51,18 +51,25 @@ export class Provisioner {
   /**
    * Orders and confirms the profile of a `provisioning` row; the released row, or the problem to answer
    * (the row then either waits for the reconciler or is deleted with the SM-DP+ status).
+   *
+   * The ICCID DownloadOrder answers is written with the move to `released`, in one transaction after
+   * ConfirmOrder, not in a commit of its own: nothing reads it in between. When ConfirmOrder gets no
+   * answer it is written at once, so the retry confirms the same profile. Only a crash of this process
+   * between the two calls loses it (see docs/es2plus.md, "Crashes and lost answers").
    */
   async complete(row: EsimRow, confirmationCode: string | null): Promise<EsimRow> {
     let r = row;
     try {
       if (r.smdp_ordered_at === null) r = await this.download(r);
-      return await this.confirm(r, confirmationCode);
+      return await this.confirm(r, row, confirmationCode);
     } catch (err) {
       if (err instanceof Es2Failure) await this.abandon(r, `${err.fn} Failed ${es2Key(err)}`, err);
+      else if (r !== row && r.smdp_ordered_at !== null) await this.keepOrdered(r);
       throw es2Problem(err);
     }
   }
 
+  /** DownloadOrder; the row as it is once ordered (ICCID and smdp_ordered_at), not written yet. */
   private async download(r: EsimRow): Promise<EsimRow> {
     const type = r.profile_type ?? undefined;
     let iccid: string;
@@ -77,14 +84,23 @@ export class Provisioner {
       if (!(r.iccid && err instanceof Es2Failure && es2Key(err) === '8.2.1/3.3')) throw err;
       iccid = r.iccid;
     }
-    const ordered = await esimsRepo.recordOrdered(this.db, r.id, iccid, this.clock.now());
-    if (ordered) return ordered;
-    // a concurrent completion (a retry, the reconciler) recorded its answer first: keep that one
-    const current = await esimsRepo.findById(this.db, r.id);
-    if (current?.status !== 'provisioning' || current.smdp_ordered_at === null) {
-      throw new Es2Unavailable('protocol', 'the eSIM left provisioning during its order');
-    }
-    if (current.iccid !== iccid) await this.cancelQuietly(iccid, r.id);
+    return { ...r, iccid, smdp_ordered_at: this.clock.now() };
+  }
+
+  /** ConfirmOrder got no answer: the ICCID is written now, so a retry confirms this same profile. */
+  private async keepOrdered(r: EsimRow): Promise<void> {
+    const iccid = r.iccid ?? '';
+    const ordered = await esimsRepo.recordOrdered(this.db, r.id, iccid, r.smdp_ordered_at ?? this.clock.now());
+    if (!ordered) await this.lostRace(r.id, iccid);
+  }
+
+  /**
+   * Another completion of the same row (a retry, the reconciler) recorded its order first: when that one
+   * holds another profile, ours is cancelled (the row can only hold one).
+   */
+  private async lostRace(esimId: string, iccid: string): Promise<EsimRow | undefined> {
+    const current = await esimsRepo.findById(this.db, esimId);
+    if (current && current.iccid !== iccid) await this.cancelQuietly(iccid, esimId);
     return current;
   }
 
@@ -98,24 +114,29 @@ export class Provisioner {
     }
   }
 
-  private async confirm(r: EsimRow, confirmationCode: string | null): Promise<EsimRow> {
+  /** ConfirmOrder, then one transaction: ICCID (when new), address, matching ID and the move to released. */
+  private async confirm(r: EsimRow, before: EsimRow, confirmationCode: string | null): Promise<EsimRow> {
     if (r.confirmation_code_hash !== null && confirmationCode === null) {
       // the plain code is not kept: an order needing it can only be confirmed by its first request
       throw new Es2Failure('confirmOrder', { subjectCode: '8.2.7', reasonCode: '2.2', message: 'lost code' });
     }
+    const iccid = r.iccid ?? '';
     const res = await this.client.confirmOrder({
-      iccid: r.iccid ?? '',
+      iccid,
       matchingId: r.matching_id,
       releaseFlag: true,
       ...(r.eid ? { eid: r.eid } : {}),
       ...(confirmationCode ? { confirmationCode } : {}),
     });
     const address = res.smdpAddress && isFqdn(res.smdpAddress) ? res.smdpAddress : this.opts.smdpAddress;
+    const recordsOrder = before.smdp_ordered_at === null;
     const released = await transaction(this.db, (tx) =>
       moveEsim(tx, this.activity, this.clock.now(), {
-        esim: r,
+        esim: before,
         to: 'released',
+        unordered: recordsOrder,
         set: {
+          ...(recordsOrder ? { iccid, smdp_ordered_at: r.smdp_ordered_at } : {}),
           smdp_address: address,
           matching_id: res.matchingId || r.matching_id,
           ...(res.eid && !r.eid ? { eid: res.eid } : {}),
@@ -124,7 +145,12 @@ export class Provisioner {
         meta: SYSTEM_META,
       }),
     );
-    return released ?? (await esimsRepo.findById(this.db, r.id)) ?? r;
+    if (released) return released;
+    const current = await this.lostRace(r.id, iccid);
+    if (current?.status === 'provisioning') {
+      throw new Es2Unavailable('protocol', 'the eSIM is being completed by another request');
+    }
+    return current ?? r;
   }
 
   /** A final refusal: cancel what was ordered (best effort), give the stock back, delete the row. */
