@@ -3,8 +3,9 @@
  * here, status `released`). SMDP_MODE=es2plus: the row is written first in `provisioning` (our matching
  * ID, an ICCID from our stock when we hold stock of the type), then the SM-DP+ is asked (Provisioner).
  *
- * With an Idempotency-Key, the same key and body answers the same eSIM again (an order still
- * provisioning is completed by that retry); the same key with another body is 409.
+ * With an Idempotency-Key, the same key and body answers the same eSIM again for 24 h (an order still
+ * provisioning is completed by that retry, with a new confirmation code when one is required); the same
+ * key with another body is 409. Older keys are freed by the sweep (sweep.ts).
  */
 import { randomInt } from 'node:crypto';
 import { isUniqueViolation, transaction, type Db, type Tx } from '../../db/index.js';
@@ -19,6 +20,7 @@ import type { Provisioner } from './es2plus/provisioner.js';
 import type { StockService } from './es2plus/stock.js';
 import { recordEsimChange } from './history.js';
 import { esimsRepo } from './repository.js';
+import { ESIM_KEY_WINDOW_MS } from './sweep.js';
 
 const ISSUE_ATTEMPTS = 5;
 const CONFIRMATION_CODE_DIGITS = 8;
@@ -87,8 +89,14 @@ export class EsimIssuer {
       );
     }
     const es2 = this.opts.es2;
+    if (es2 && prior.status === 'provisioning' && prior.confirmation_code_hash !== null) {
+      // the first answer, the only one with the code, failed: this retry gets a new code
+      const code = newConfirmationCode();
+      const esim = await es2.provisioner.completeWithNewCode(prior, code);
+      return { esim, confirmationCode: code, replayed: true };
+    }
     if (es2 && prior.status === 'provisioning') {
-      return { esim: await es2.provisioner.complete(prior, null), confirmationCode: null, replayed: true };
+      return { esim: await es2.provisioner.complete(prior, null, true), confirmationCode: null, replayed: true };
     }
     return { esim: prior, confirmationCode: null, replayed: true };
   }
@@ -101,9 +109,14 @@ export class EsimIssuer {
     hash: string | null,
     meta: RequestMeta,
   ): Promise<Issued | { prior: EsimRow }> {
+    const now = this.clock.now();
     if (key !== undefined) {
       const prior = await esimsRepo.findByKey(tx, userId, key);
-      if (prior) return { prior };
+      // a key past its window is free again, whether or not the sweep has cleared it yet
+      if (prior && (prior.created_at > now - ESIM_KEY_WINDOW_MS || prior.status === 'provisioning')) {
+        return { prior };
+      }
+      if (prior) await esimsRepo.clearKey(tx, prior.id, now);
     }
     // the owner's row is locked until the transaction ends, so concurrent issues for one user count and
     // insert one after another (on SQLite the transaction's write lock serialises them already)
@@ -115,10 +128,7 @@ export class EsimIssuer {
         `At most ${this.opts.limitPerUser} eSIMs per account (deleted ones do not count)`,
       );
     }
-    const now = this.clock.now();
-    const confirmationCode = this.opts.confirmationCode
-      ? String(randomInt(10 ** CONFIRMATION_CODE_DIGITS)).padStart(CONFIRMATION_CODE_DIGITS, '0')
-      : null;
+    const confirmationCode = this.opts.confirmationCode ? newConfirmationCode() : null;
     const id = newId();
     const es2 = this.opts.es2;
     let esim = await esimsRepo.insert(tx, {
@@ -154,6 +164,10 @@ export class EsimIssuer {
     });
     return { esim, confirmationCode, replayed: false };
   }
+}
+
+function newConfirmationCode(): string {
+  return String(randomInt(10 ** CONFIRMATION_CODE_DIGITS)).padStart(CONFIRMATION_CODE_DIGITS, '0');
 }
 
 function noStock(profileType: string): AppError {

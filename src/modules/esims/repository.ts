@@ -171,6 +171,51 @@ export const esimsRepo = {
       .executeTakeFirst();
   },
 
+  /** Notes an SM-DP+ status on a row still provisioning (e.g. a DownloadOrder whose answer was lost). */
+  async setProvisioningStatus(db: Executor, id: string, status: string, now: number): Promise<void> {
+    await db
+      .updateTable('esims')
+      .set({ smdp_status: status, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'provisioning')
+      .execute();
+  },
+
+  /**
+   * Frees the Idempotency-Keys of eSIMs created at or before `before`, except orders still provisioning
+   * (a retry with the key completes them); the number freed.
+   */
+  async clearKeysBefore(db: Executor, before: number, now: number): Promise<number> {
+    const r = await db
+      .updateTable('esims')
+      .set({ idempotency_key: null, request_hash: null, updated_at: now })
+      .where('idempotency_key', 'is not', null)
+      .where('created_at', '<=', before)
+      .where('status', '!=', 'provisioning')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  },
+
+  /** Frees one eSIM's Idempotency-Key (past its window, before the sweep got to it). */
+  async clearKey(db: Executor, id: string, now: number): Promise<void> {
+    await db
+      .updateTable('esims')
+      .set({ idempotency_key: null, request_hash: null, updated_at: now })
+      .where('id', '=', id)
+      .execute();
+  },
+
+  /** An order started again with a new confirmation code (its hash): no SM-DP+ order recorded any more. */
+  restartOrder(db: Executor, id: string, codeHash: string, now: number): Promise<EsimRow | undefined> {
+    return db
+      .updateTable('esims')
+      .set({ smdp_ordered_at: null, confirmation_code_hash: codeHash, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'provisioning')
+      .returningAll()
+      .executeTakeFirst();
+  },
+
   /** Rows still provisioning whose last change is older than `before` (the reconciler's work). */
   stuckProvisioning(db: Executor, before: number, limit: number): Promise<EsimRow[]> {
     return db

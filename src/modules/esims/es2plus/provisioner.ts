@@ -11,9 +11,12 @@
  */
 import { transaction, type Db } from '../../../db/index.js';
 import type { EsimRow } from '../../../db/types.js';
+import { AppError } from '../../../errors.js';
 import { isFqdn } from '../../../lib/activation-code.js';
 import type { Clock } from '../../../lib/clock.js';
+import { sha256 } from '../../../lib/secrets.js';
 import type { ActivityService } from '../../activity/service.js';
+import { alertsRepo } from '../../alerts/repository.js';
 import { SYSTEM_META, moveEsim } from '../history.js';
 import type { EsimActor } from '../lifecycle.js';
 import { esimsRepo } from '../repository.js';
@@ -22,6 +25,12 @@ import { es2Key, es2Problem } from './problems.js';
 import type { StockService } from './stock.js';
 
 export const SMDP_ACTOR: EsimActor = { type: 'system', id: 'es2plus' };
+/** smdp_status of a row whose DownloadOrder by profile type got no answer (it may have been carried out). */
+export const ORDER_LOST = 'DownloadOrder answer lost';
+/** smdp_status of an order with a confirmation code that the reconciler cancels (see `reconcile`). */
+export const CODE_LOST = 'cancelled by the reconciler: its confirmation code was only in the failed answer';
+/** smdp_status of a row whose DownloadOrder surely never reached the SM-DP+ (no connection, breaker open). */
+export const ORDER_NOT_SENT = 'DownloadOrder not sent';
 
 export interface ProvisionerOptions {
   /** The activation code's SM-DP+ address when ConfirmOrder returns none. */
@@ -57,21 +66,74 @@ export class Provisioner {
    * answer it is written at once, so the retry confirms the same profile. Only a crash of this process
    * between the two calls loses it (see docs/es2plus.md, "Crashes and lost answers").
    */
-  async complete(row: EsimRow, confirmationCode: string | null): Promise<EsimRow> {
+  async complete(row: EsimRow, confirmationCode: string | null, again = false): Promise<EsimRow> {
     let r = row;
     try {
-      if (r.smdp_ordered_at === null) r = await this.download(r);
+      if (r.smdp_ordered_at === null) r = await this.download(r, again);
       return await this.confirm(r, row, confirmationCode);
     } catch (err) {
       if (err instanceof Es2Failure) await this.abandon(r, `${err.fn} Failed ${es2Key(err)}`, err);
       else if (r !== row && r.smdp_ordered_at !== null) await this.keepOrdered(r);
+      else if (r === row && row.smdp_ordered_at === null && !row.iccid) await this.noteLost(row, err);
       throw es2Problem(err);
     }
   }
 
+  /**
+   * A retry (same Idempotency-Key) of an order with a confirmation code: the code was only in the first,
+   * failed answer and is not kept, so the order is completed with `code`, a new one. A ConfirmOrder that
+   * got through may hold the old code at the SM-DP+, so a profile already ordered is cancelled first and
+   * ordered again (by its ICCID); the new code's hash is stored before it is sent.
+   */
+  async completeWithNewCode(row: EsimRow, code: string): Promise<EsimRow> {
+    if (row.iccid) {
+      try {
+        await this.client.cancelOrder({ iccid: row.iccid, finalProfileStatusIndicator: 'Available' });
+      } catch (err) {
+        // a refusal means nothing is ordered under this ICCID (3.5, 3.9): ordering it again says the rest
+        if (!(err instanceof Es2Failure)) throw es2Problem(err);
+      }
+    }
+    const reset = await esimsRepo.restartOrder(this.db, row.id, sha256(code), this.clock.now());
+    if (!reset) throw new AppError(409, 'ESIM_BUSY', 'The eSIM order is being completed; try again');
+    return this.complete(reset, code, true);
+  }
+
+  /** A DownloadOrder by type that may have been carried out without our hearing of it is noted on the row. */
+  private async noteLost(r: EsimRow, err: unknown): Promise<void> {
+    if (!(err instanceof Es2Unavailable) || r.smdp_status === ORDER_LOST) return;
+    const status = err.mayHaveRun ? ORDER_LOST : ORDER_NOT_SENT;
+    if (r.smdp_status !== status) await esimsRepo.setProvisioningStatus(this.db, r.id, status, this.clock.now());
+    if (err.mayHaveRun) this.log.warn({ esim_id: r.id, err: err.message }, 'DownloadOrder by type: no answer');
+  }
+
+  /**
+   * A DownloadOrder by type sent again for a row whose earlier one may have reserved a profile (its answer
+   * was lost, or the process stopped): SGP.22 v2.2 has no function to find that profile, so an admin
+   * alert names the order, to be matched against the SM-DP+'s records and cancelled there.
+   */
+  private async alertPossibleOrphan(r: EsimRow): Promise<void> {
+    const when = new Date(r.created_at).toISOString();
+    await alertsRepo.raise(this.db, {
+      kind: 'esim.order_unknown',
+      message:
+        `A DownloadOrder of profile type ${r.profile_type ?? '?'} for eSIM ${r.id} (created ${when}) got no ` +
+        `answer, so it was ordered again. The SM-DP+ may hold a second profile reserved for us that we do ` +
+        `not know: look for a profile of that type left Allocated without a matching ID and cancel it there.`,
+      refType: 'esim',
+      refId: r.id,
+      dedupeKey: `esim.order_unknown:${r.id}`,
+      at: this.clock.now(),
+    });
+  }
+
   /** DownloadOrder; the row as it is once ordered (ICCID and smdp_ordered_at), not written yet. */
-  private async download(r: EsimRow): Promise<EsimRow> {
+  private async download(r: EsimRow, again: boolean): Promise<EsimRow> {
     const type = r.profile_type ?? undefined;
+    // a row found again without an answer noted as lost: its process stopped, maybe after sending
+    if (again && !r.iccid && r.smdp_status !== ORDER_NOT_SENT) {
+      await this.alertPossibleOrphan(r);
+    }
     let iccid: string;
     try {
       ({ iccid } = await this.client.downloadOrder({
@@ -137,6 +199,7 @@ export class Provisioner {
         unordered: recordsOrder,
         set: {
           ...(recordsOrder ? { iccid, smdp_ordered_at: r.smdp_ordered_at } : {}),
+          smdp_status: null,
           smdp_address: address,
           matching_id: res.matchingId || r.matching_id,
           ...(res.eid && !r.eid ? { eid: res.eid } : {}),
@@ -211,7 +274,13 @@ export class Provisioner {
           out.cancelled += 1;
           continue;
         }
-        await this.complete(r, null);
+        if (r.confirmation_code_hash !== null) {
+          // the code was only in the failed answer: a profile completed here could never be installed
+          await this.abandon(r, CODE_LOST);
+          out.cancelled += 1;
+          continue;
+        }
+        await this.complete(r, null, true);
         out.completed += 1;
       } catch (err) {
         const after = await esimsRepo.findById(this.db, r.id);
