@@ -260,7 +260,7 @@ forEachDialect(
       assert.equal(await simState(stuck.iccid ?? ''), 'Available');
     });
 
-    test('with stock: orders by ICCID, raises the low-water alert, and a lost DownloadOrder answer is reconciled', async () => {
+    test('with stock: orders by ICCID, raises the low-water alert, and a lost DownloadOrder answer is reconciled or retried at once', async () => {
       const { clock } = env();
       const app = await env().newApp({
         SMDP_PROFILE_TYPE: 'STOCK',
@@ -342,6 +342,16 @@ forEachDialect(
         'the retried DownloadOrder got 8.2.1/3.3: done',
       );
       assert.equal(await simState(row.iccid ?? ''), 'Released');
+
+      // the answer to an order by ICCID is lost: the client sends it again at once, 8.2.1/3.3 says it is ours
+      const retrying = await env().newApp({ SMDP_PROFILE_TYPE: 'STOCK', SMDP_RETRIES: '1' });
+      await fault({ fn: 'downloadOrder', kind: 'lost' });
+      const [reservedBefore, ordersBefore] = [await reserved(), await calls('downloadOrder')];
+      const once = await createAs(retrying);
+      assert.equal(once.res.statusCode, 201, once.res.body);
+      assert.equal(once.res.json<EsimView>().iccid, lines[3]?.split(',')[0]);
+      assert.equal((await calls('downloadOrder')) - ordersBefore, 2);
+      assert.equal((await reserved()) - reservedBefore, 1, 'one profile reserved, not two');
     });
   },
   es2plusSettings(sim, { ES2_TLS_CERT: '', ES2_TLS_KEY: '' }),
