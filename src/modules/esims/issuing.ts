@@ -58,21 +58,35 @@ export class EsimIssuer {
   async issue(userId: string, input: NewEsim, key: string | undefined, meta: RequestMeta): Promise<Issued> {
     const hash = key === undefined ? null : sha256(JSON.stringify({ label: input.label, eid: input.eid }));
     for (let attempt = 1; ; attempt++) {
+      let issued: Issued;
       try {
-        const issued = await transaction(this.db, (tx) => this.issueIn(tx, userId, input, key, hash, meta));
-        // a repeat is answered after its read's transaction ended (completing an order calls the SM-DP+)
-        if ('prior' in issued) return await this.replay(issued.prior, hash);
-        const es2 = this.opts.es2;
-        if (!es2 || issued.esim.status !== 'provisioning') return issued;
-        const esim = await es2.provisioner.complete(issued.esim, issued.confirmationCode);
-        return { ...issued, esim };
+        issued = await transaction(this.db, (tx) => this.issueIn(tx, userId, input, key, hash, meta));
       } catch (err) {
-        if (!isUniqueViolation(err) || attempt >= ISSUE_ATTEMPTS) throw err;
-        // a concurrent request with the same key won: answer its eSIM
-        const winner = key === undefined ? undefined : await esimsRepo.findByKey(this.db, userId, key);
-        if (winner) return this.replay(winner, hash);
+        // the key is looked up only when the insert is refused (the key is taken, or the account is
+        // full): a first request, the usual case, costs no read for it
+        const collision = isUniqueViolation(err);
+        const full = err instanceof AppError && err.code === 'ESIM_LIMIT';
+        if (attempt >= ISSUE_ATTEMPTS || !(collision || (full && key !== undefined))) throw err;
+        const prior = key === undefined ? undefined : await esimsRepo.findByKey(this.db, userId, key);
+        if (!prior) {
+          if (collision) continue; // an identifier drawn twice: drawn again
+          throw err;
+        }
+        // completing an order calls the SM-DP+: answered outside the transaction
+        if (!this.pastWindow(prior)) return this.replay(prior, hash);
+        // a key past its window is free again, whether or not the sweep has cleared it yet
+        await esimsRepo.clearKey(this.db, prior.id, this.clock.now());
+        continue;
       }
+      const es2 = this.opts.es2;
+      if (!es2 || issued.esim.status !== 'provisioning') return issued;
+      const esim = await es2.provisioner.complete(issued.esim, issued.confirmationCode);
+      return { ...issued, esim };
     }
+  }
+
+  private pastWindow(prior: EsimRow): boolean {
+    return prior.created_at <= this.clock.now() - ESIM_KEY_WINDOW_MS && prior.status !== 'provisioning';
   }
 
   private async replay(prior: EsimRow, hash: string | null): Promise<Issued> {
@@ -108,16 +122,8 @@ export class EsimIssuer {
     key: string | undefined,
     hash: string | null,
     meta: RequestMeta,
-  ): Promise<Issued | { prior: EsimRow }> {
+  ): Promise<Issued> {
     const now = this.clock.now();
-    if (key !== undefined) {
-      const prior = await esimsRepo.findByKey(tx, userId, key);
-      // a key past its window is free again, whether or not the sweep has cleared it yet
-      if (prior && (prior.created_at > now - ESIM_KEY_WINDOW_MS || prior.status === 'provisioning')) {
-        return { prior };
-      }
-      if (prior) await esimsRepo.clearKey(tx, prior.id, now);
-    }
     // the owner's row is locked until the transaction ends, so concurrent issues for one user count and
     // insert one after another (on SQLite the transaction's write lock serialises them already)
     await usersRepo.findForUpdate(tx, userId);
