@@ -110,7 +110,11 @@ export class EsimIssuer {
       return { esim, confirmationCode: code, replayed: true };
     }
     if (es2 && prior.status === 'provisioning') {
-      return { esim: await es2.provisioner.complete(prior, null, true), confirmationCode: null, replayed: true };
+      return {
+        esim: await es2.provisioner.complete(prior, null, true),
+        confirmationCode: null,
+        replayed: true,
+      };
     }
     return { esim: prior, confirmationCode: null, replayed: true };
   }

@@ -8,11 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import {
-  CODE_LOST,
-  ORDER_LOST,
-  ORDER_NOT_SENT,
-} from '../../../src/modules/esims/es2plus/provisioner.js';
+import { CODE_LOST, ORDER_LOST, ORDER_NOT_SENT } from '../../../src/modules/esims/es2plus/provisioner.js';
 import type { EsimView } from '../../../src/modules/esims/schemas.js';
 import { sha256 } from '../../../src/lib/secrets.js';
 import { es2plusSettings } from '../../fixtures/es2plus.js';
@@ -27,7 +23,8 @@ const calls = async (fn: string) =>
 const fault = (body: object) => sim.control('POST', '/sim/faults', body);
 /** Profiles the SM-DP+ holds reserved for an order (not Available, not yet downloaded). */
 const reserved = async () => {
-  const { by_state: s } = (await sim.control<{ by_state: Record<string, number> }>('GET', '/sim/status')).body;
+  const { by_state: s } = (await sim.control<{ by_state: Record<string, number> }>('GET', '/sim/status'))
+    .body;
   return (s.Allocated ?? 0) + (s.Linked ?? 0) + (s.Confirmed ?? 0) + (s.Released ?? 0);
 };
 const simState = async (iccid: string) =>
@@ -167,7 +164,8 @@ forEachDialect(
       const esim = again.json<EsimView & { confirmation_code?: string }>();
       assert.equal(esim.status, 'released');
       assert.match(esim.confirmation_code ?? '', /^[0-9]{8}$/);
-      const p = (await sim.control<{ ccHash: string; state: string }>('GET', `/sim/profiles/${esim.iccid}`)).body;
+      const p = (await sim.control<{ ccHash: string; state: string }>('GET', `/sim/profiles/${esim.iccid}`))
+        .body;
       assert.equal(p.state, 'Released');
       assert.equal(p.ccHash, sha256(esim.confirmation_code ?? ''), 'the SM-DP+ checks the new code');
 

@@ -20,8 +20,13 @@ forEachDialect('esims: idempotency keys expire', ({ env }) => {
       payload: {},
     });
   const keyOf = async (id: string) =>
-    (await env().db.selectFrom('esims').select('idempotency_key').where('id', '=', id).executeTakeFirstOrThrow())
-      .idempotency_key;
+    (
+      await env()
+        .db.selectFrom('esims')
+        .select('idempotency_key')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+    ).idempotency_key;
 
   test('when a key is older than 24 h, then the sweep frees it and the key names a new eSIM', async () => {
     const { db, clock } = env();

@@ -63,7 +63,13 @@ export class Es2Unavailable extends Error {
 }
 
 /** Errors of a connection that was never made: the request did not leave us. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** One attempt's transport failure, retried by the policy. */
 class AttemptError extends Error {
@@ -181,7 +187,12 @@ export class Es2Client {
     } catch (err) {
       if (err instanceof BrokenCircuitError) {
         const left = this.o.breakerCooldownMs - (Date.now() - this.openedAt);
-        throw new Es2Unavailable('breaker', 'The SM-DP+ is unavailable', Math.max(1, Math.ceil(left / 1000)), false);
+        throw new Es2Unavailable(
+          'breaker',
+          'The SM-DP+ is unavailable',
+          Math.max(1, Math.ceil(left / 1000)),
+          false,
+        );
       }
       if (err instanceof AttemptError) {
         const reason = err.timeout ? 'timeout' : 'transport';
@@ -232,7 +243,8 @@ export class Es2Client {
       const e = err as Error & { code?: string; cause?: { code?: string } };
       const code = e.code ?? e.cause?.code ?? '';
       const notSent = NOT_SENT.has(code);
-      const timeout = !notSent && (e.name === 'TimeoutError' || e.name === 'AbortError' || /TIMEOUT/.test(code));
+      const timeout =
+        !notSent && (e.name === 'TimeoutError' || e.name === 'AbortError' || /TIMEOUT/.test(code));
       log(timeout ? 'timeout' : 'transport_error', { err: e.message, code });
       throw new AttemptError(timeout, timeout ? `${fn} timed out` : `${fn}: ${e.message}`, !notSent);
     }

@@ -64,7 +64,7 @@ export class Provisioner {
    * The ICCID DownloadOrder answers is written with the move to `released`, in one transaction after
    * ConfirmOrder, not in a commit of its own: nothing reads it in between. When ConfirmOrder gets no
    * answer it is written at once, so the retry confirms the same profile. Only a crash of this process
-   * between the two calls loses it (see docs/es2plus.md, "Crashes and lost answers").
+   * between the two calls loses it (docs/architecture.md, "Crashes and lost answers").
    */
   async complete(row: EsimRow, confirmationCode: string | null, again = false): Promise<EsimRow> {
     let r = row;
@@ -103,8 +103,10 @@ export class Provisioner {
   private async noteLost(r: EsimRow, err: unknown): Promise<void> {
     if (!(err instanceof Es2Unavailable) || r.smdp_status === ORDER_LOST) return;
     const status = err.mayHaveRun ? ORDER_LOST : ORDER_NOT_SENT;
-    if (r.smdp_status !== status) await esimsRepo.setProvisioningStatus(this.db, r.id, status, this.clock.now());
-    if (err.mayHaveRun) this.log.warn({ esim_id: r.id, err: err.message }, 'DownloadOrder by type: no answer');
+    if (r.smdp_status !== status)
+      await esimsRepo.setProvisioningStatus(this.db, r.id, status, this.clock.now());
+    if (err.mayHaveRun)
+      this.log.warn({ esim_id: r.id, err: err.message }, 'DownloadOrder by type: no answer');
   }
 
   /**
@@ -152,7 +154,12 @@ export class Provisioner {
   /** ConfirmOrder got no answer: the ICCID is written now, so a retry confirms this same profile. */
   private async keepOrdered(r: EsimRow): Promise<void> {
     const iccid = r.iccid ?? '';
-    const ordered = await esimsRepo.recordOrdered(this.db, r.id, iccid, r.smdp_ordered_at ?? this.clock.now());
+    const ordered = await esimsRepo.recordOrdered(
+      this.db,
+      r.id,
+      iccid,
+      r.smdp_ordered_at ?? this.clock.now(),
+    );
     if (!ordered) await this.lostRace(r.id, iccid);
   }
 
