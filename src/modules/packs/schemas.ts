@@ -135,6 +135,12 @@ export const Checkout = Type.Object(
     client_secret: Nullable(
       Type.String({ description: 'STRIPE_CHECKOUT=intent: confirm the payment with Stripe.js' }),
     ),
+    publishable_key: Nullable(
+      Type.String({
+        description:
+          'STRIPE_CHECKOUT=intent: the public key to load Stripe.js with (null when not configured)',
+      }),
+    ),
     checkout_url: Nullable(Type.String({ description: 'STRIPE_CHECKOUT=session: send the customer here' })),
   },
   { $id: 'Checkout' },

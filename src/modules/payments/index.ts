@@ -31,6 +31,7 @@ export function providerFor(c: Config): PaymentProvider | undefined {
     checkout: c.STRIPE_CHECKOUT,
     successUrl: c.CHECKOUT_SUCCESS_URL,
     cancelUrl: c.CHECKOUT_CANCEL_URL,
+    publishableKey: c.STRIPE_PUBLISHABLE_KEY,
     sessionTtlS: c.CHECKOUT_TTL_S,
   });
 }
@@ -41,6 +42,11 @@ export const paymentsModule = defineModule({
   services: (app) => {
     const { db, clock, config, log } = app.ctx;
     const provider = providerFor(config);
+    if (provider && config.STRIPE_CHECKOUT === 'intent' && !config.STRIPE_PUBLISHABLE_KEY) {
+      log.warn(
+        'STRIPE_CHECKOUT=intent without STRIPE_PUBLISHABLE_KEY: the web app cannot take card payments',
+      );
+    }
     const refunds = new RefundOutbox(db, clock, provider, (err) =>
       log.warn({ err: err.message }, 'refund outbox pass failed; retried at the next one'),
     );

@@ -23,6 +23,8 @@ export interface CheckoutCreated {
   /** The provider's id of the payment (Stripe PaymentIntent), when already known. */
   paymentId: string | null;
   clientSecret: string | null;
+  /** The public key a browser confirms `clientSecret` with (Stripe.js), when the provider has one. */
+  publishableKey: string | null;
   checkoutUrl: string | null;
 }
 

@@ -1803,6 +1803,7 @@ export interface components {
       order: components['schemas']['Order'];
       pack: components['schemas']['Pack'] | null;
       client_secret: string | null;
+      publishable_key: string | null;
       checkout_url: string | null;
     };
     User: {
