@@ -23,7 +23,7 @@ import {
   retry,
   wrap,
 } from 'cockatiel';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 
 export const ADMIN_PROTOCOL = 'gsma/rsp/v2.2.0';
 const PATH = '/gsma/rsp2/es2plus/';
@@ -106,18 +106,14 @@ export interface Es2ClientOptions {
 type Json = Record<string, unknown>;
 
 export class Es2Client {
-  private readonly agent: Agent;
+  // undici (about 1 MB of code) is read at the first call, not at every start
+  private agent: Promise<{ agent: Agent; request: typeof import('undici').request }> | undefined;
   private readonly policy;
   /** For calls not safe to repeat: retries only attempts that surely did nothing. */
   private readonly oncePolicy;
   private openedAt = 0;
 
   constructor(private readonly o: Es2ClientOptions) {
-    this.agent = new Agent({
-      connect: o.tls ? { ...o.tls, minVersion: 'TLSv1.2' } : {},
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 120_000,
-    });
     const transient = handleWhen((e) => e instanceof AttemptError);
     const breaker = circuitBreaker(transient, {
       halfOpenAfter: o.breakerCooldownMs,
@@ -174,8 +170,22 @@ export class Es2Client {
     await this.call('releaseProfile', b);
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    const client = await this.agent;
+    await client?.agent.close();
+  }
+
+  private client() {
+    const { tls } = this.o;
+    this.agent ??= import('undici').then(({ Agent, request }) => ({
+      request,
+      agent: new Agent({
+        connect: tls ? { ...tls, minVersion: 'TLSv1.2' } : {},
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 120_000,
+      }),
+    }));
+    return this.agent;
   }
 
   /** One function call: attempts under the policy; a Failed answer is thrown as Es2Failure. */
@@ -226,9 +236,10 @@ export class Es2Client {
     let text: string;
     let headers: Record<string, string | string[] | undefined>;
     try {
+      const { agent, request } = await this.client();
       const res = await request(this.o.baseUrl.replace(/\/$/, '') + PATH + fn, {
         method: 'POST',
-        dispatcher: this.agent,
+        dispatcher: agent,
         headers: { 'content-type': 'application/json', 'x-admin-protocol': ADMIN_PROTOCOL },
         body: JSON.stringify({
           header: { functionRequesterIdentifier: this.o.requesterId, functionCallIdentifier: callId },
