@@ -15,10 +15,17 @@ import { startEs2plus } from './modules/esims/es2plus/runtime.js';
 import { startClusterRelay } from './sessions/cluster-bus.js';
 import { ensureAdminFromOutside } from './modules/users/bootstrap.js';
 
-const started = performance.now();
+// performance.now() counts from the process's start: here, after every static import has loaded
+const phases: Record<string, number> = { load: Math.round(performance.now()) };
+function phase(name: string, since: number): number {
+  const now = performance.now();
+  phases[name] = Math.round(now - since);
+  return now;
+}
 
 /** Migrations and the admin bootstrap: once, before any worker serves. */
 async function prepare(config: Config): Promise<void> {
+  const t = performance.now();
   const log = createLogger(config);
   const database = openDatabase(config.DATABASE_URL, { poolMax: 2 });
   try {
@@ -33,10 +40,18 @@ async function prepare(config: Config): Promise<void> {
   } finally {
     await database.close();
   }
+  phase('prepare', t);
 }
 
-async function serve(config: Config, runJobs: boolean): Promise<void> {
+/** `prepared`: the migrations and the admin bootstrap, when they run while the app is built. */
+async function serve(config: Config, runJobs: boolean, prepared?: Promise<void>): Promise<void> {
+  let t = performance.now();
   const app = await buildApp(config);
+  t = phase('build', t);
+  // nothing queries a table before ready (the workers start on ready), so building the app need not
+  // wait for the migrations; the server listens only once they are done
+  await prepared;
+  t = performance.now();
   const stopJobs = runJobs ? startJobs(app) : () => undefined;
   // SMDP_MODE=es2plus: the SM-DP+ callback listener (ES2_PORT) and the order reconciler
   const es2plus = await startEs2plus(app, runJobs);
@@ -59,7 +74,8 @@ async function serve(config: Config, runJobs: boolean): Promise<void> {
     }
   });
   await app.listen({ port: config.PORT, host: config.HOST });
-  app.log.info({ startup_ms: Math.round(performance.now() - started) }, 'ready');
+  phase('listen', t);
+  app.log.info({ startup_ms: Math.round(performance.now()), phases }, 'ready');
 }
 
 async function main(): Promise<void> {
@@ -74,8 +90,13 @@ async function main(): Promise<void> {
     throw err;
   }
   if (cluster.isPrimary) {
+    if (config.WEB_CONCURRENCY <= 1) {
+      // one process: the app is built while the admin's bcrypt hash runs on libuv's thread pool
+      const prepared = prepare(config);
+      prepared.catch(() => undefined); // reported by serve's await (or by main's catch if build fails)
+      return serve(config, true, prepared);
+    }
     await prepare(config);
-    if (config.WEB_CONCURRENCY <= 1) return serve(config, true);
     // worker index by cluster id: a restarted worker keeps its index (index 0 runs the jobs)
     const indexOf = new Map<number, number>();
     const bornAt = new Map<number, number>();

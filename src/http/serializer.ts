@@ -23,6 +23,38 @@ function collectRefs(node: unknown, out: Set<string>): void {
   }
 }
 
+const SCALARS = new Set(['string', 'integer', 'number', 'boolean']);
+
+/**
+ * `anyOf: [<scalar>, null]` (TypeBox's Nullable) as `type: [<scalar>, 'null']`, for serializing only.
+ * fast-json-stringify picks an anyOf branch by running Ajv on the value (a date-time format check, a UUID
+ * pattern) at every answer; a list of types it checks with `typeof`. The output is the same JSON: the
+ * value is written as it is either way. The route schemas themselves (and the OpenAPI document) are left
+ * as they are: this returns a copy.
+ */
+export function forSerializing(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(forSerializing);
+  if (!node || typeof node !== 'object') return node;
+  const o = node as Record<string, unknown>;
+  const nullable = nullableScalar(o.anyOf);
+  if (nullable) {
+    const { anyOf: _anyOf, ...rest } = o;
+    return { ...rest, ...nullable, type: [nullable.type, 'null'] };
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(o)) out[key] = forSerializing(value);
+  return out;
+}
+
+function nullableScalar(anyOf: unknown): Record<string, unknown> | undefined {
+  if (!Array.isArray(anyOf) || anyOf.length !== 2) return undefined;
+  const [a, b] = anyOf as Record<string, unknown>[];
+  const isNull = (s: Record<string, unknown> | undefined) => s?.type === 'null';
+  const value = isNull(b) ? a : isNull(a) ? b : undefined;
+  if (!value || typeof value.type !== 'string' || !SCALARS.has(value.type) || '$ref' in value) return undefined;
+  return value;
+}
+
 /** The shared schemas `schema` needs, following references between shared schemas too. */
 function referenced(schema: unknown, externals: Schemas): Schemas {
   const needed: Schemas = {};
@@ -31,7 +63,7 @@ function referenced(schema: unknown, externals: Schemas): Schemas {
   for (const id of pending) {
     const external = externals[id];
     if (id in needed || !external) continue;
-    needed[id] = external;
+    needed[id] = forSerializing(external) as Schema;
     collectRefs(external, pending);
   }
   return needed;
@@ -45,13 +77,18 @@ export function cachingSerializerFactory(): SerializerFactory {
   const cache = new WeakMap<object, Serializer>();
   return (externalSchemas: unknown, serializerOpts: unknown) =>
     ({ schema }: { schema?: unknown }): Serializer => {
+      // built at the first answer that needs it, not at start (most error statuses of most routes are
+      // never sent), then shared by every route and status with the same schema object
       let fn = cache.get(schema as object);
-      if (!fn) {
+      if (fn) return fn;
+      const build = (): Serializer => {
         const externals = (externalSchemas ?? {}) as Schemas;
         const options: Options = { ...(serializerOpts as Options), schema: referenced(schema, externals) };
-        fn = fastJsonStringify(schema as Schema, options) as Serializer;
-        cache.set(schema as object, fn);
-      }
+        return fastJsonStringify(forSerializing(schema) as Schema, options) as Serializer;
+      };
+      let built: Serializer | undefined;
+      fn = (data: unknown) => (built ??= build())(data);
+      cache.set(schema as object, fn);
       return fn;
     };
 }

@@ -197,24 +197,31 @@ export function compileStrict<T>(schema: unknown): ValidateFunction<T> {
  */
 export function strictValidatorFactory() {
   // one Ajv for the whole app: Fastify asks for a compiler per encapsulation context (dozens), each
-  // with the shared schemas; their $ids are unique, so each is added once
+  // with the shared schemas; their $ids are unique, so each is added once (remembered here: asking Ajv
+  // with getSchema would compile it)
   const ajv = strictAjv();
+  const added = new Set<string>();
 
   return (externalSchemas: Record<string, unknown>) => {
     for (const schema of Object.values(externalSchemas)) {
       const id = isObject(schema) && typeof schema.$id === 'string' ? schema.$id : undefined;
-      if (id && ajv.getSchema(id)) continue;
+      if (id && added.has(id)) continue;
+      if (id) added.add(id);
       ajv.addSchema(withInputPolicy(schema) as AnySchema);
     }
 
+    // compiled at the route's first request, not at start: Ajv's code generation for every route was the
+    // largest part of start to ready, and most routes of a process are never called
     return ({ schema, httpPart }: { schema: unknown; httpPart?: string }): FastifyValidate => {
       const id = isObject(schema) && typeof schema.$id === 'string' ? schema.$id : undefined;
-      const validate: ValidateFunction =
+      let validate: ValidateFunction | undefined;
+      let coerce: ((data: unknown) => void) | undefined;
+      const compile = (): ValidateFunction =>
         (id ? ajv.getSchema(id) : undefined) ?? ajv.compile(withInputPolicy(schema) as AnySchema);
-      if (httpPart === 'body' || !isObject(schema)) return validate;
-      const coerce = textCoercer(schema);
+      const query = httpPart !== 'body' && isObject(schema) ? schema : undefined;
       const wrapped: FastifyValidate = (data: unknown) => {
-        coerce(data);
+        validate ??= compile();
+        if (query) (coerce ??= textCoercer(query))(data);
         const ok = validate(data);
         wrapped.errors = validate.errors;
         return ok;

@@ -17,8 +17,8 @@ export interface ModuleParts {
   after?: string[];
   /** Named schemas (with `$id`) other routes and the OpenAPI document refer to. */
   schemas?: TSchema[];
-  /** Builds the module's service(s) into `app.services`. */
-  services?: (app: FastifyInstance) => void;
+  /** Builds the module's service(s) into `app.services` (async to load an optional part on demand). */
+  services?: (app: FastifyInstance) => void | Promise<void>;
   /** Public routes, mounted under `/api/v1/<prefix>` (prefix '' mounts at /api/v1). */
   routes?: { prefix: string; plugin: FastifyPluginAsyncTypebox }[];
   /** Operators' routes, mounted under `/api/v1/admin`. */
@@ -32,7 +32,7 @@ export function defineModule(parts: ModuleParts) {
     async (instance: FastifyInstance) => {
       const app = instance.withTypeProvider<TypeBoxTypeProvider>();
       for (const schema of parts.schemas ?? []) app.addSchema(schema);
-      parts.services?.(instance);
+      await parts.services?.(instance);
       for (const plugin of parts.rootRoutes ?? []) await app.register(plugin);
       for (const r of parts.routes ?? [])
         await app.register(r.plugin, { prefix: `${API_PREFIX}${r.prefix}` });

@@ -3,8 +3,7 @@
  * at /docs. The Authorize button uses the OAuth2 password flow on POST /api/v1/auth/token.
  */
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { documentedSchema, type RouteSchema } from './openapi-conventions.js';
 
@@ -27,6 +26,45 @@ function problemContentTypes(doc: OpenApiDoc): OpenApiDoc {
     }
   }
   return doc;
+}
+
+/** Headers of the inner answer that belong to its own connection, not to the one we answer on. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date']);
+
+/**
+ * The docs UI (@fastify/swagger-ui, with @fastify/static and its dependencies: ~60 ms and several MB of
+ * every start) is loaded at the first /docs request, into a Fastify instance of its own that reads this
+ * app's document; /docs and /docs/* are passed to it. Its routes were hidden from the document anyway.
+ */
+function lazyDocsUi(app: FastifyInstance) {
+  let inner: Promise<FastifyInstance> | undefined;
+  const load = async () => {
+    const { default: swaggerUi } = await import('@fastify/swagger-ui');
+    const ui = Fastify();
+    // what swagger-ui asks of @fastify/swagger (registered under its name): this app's document
+    const document = fp(async (i: FastifyInstance) => void i.decorate('swagger', app.swagger.bind(app)), {
+      name: '@fastify/swagger',
+    });
+    await ui.register(document);
+    await ui.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
+    await ui.ready();
+    return ui;
+  };
+  app.addHook('onClose', async () => {
+    const ui = await inner?.catch(() => undefined);
+    await ui?.close();
+  });
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!inner) {
+      inner = load();
+      inner.catch(() => (inner = undefined)); // a failed load is tried again at the next request
+    }
+    const res = await (await inner).inject({ method: 'GET', url: request.url, headers: request.headers });
+    if (res.statusCode === 404) return reply.callNotFound(); // the app's own problem+json 404
+    for (const [name, value] of Object.entries(res.headers))
+      if (value !== undefined && !HOP_BY_HOP.has(name)) reply.header(name, value);
+    return reply.code(res.statusCode).send(res.rawPayload);
+  };
 }
 
 export const docsPlugin = fp(
@@ -59,8 +97,10 @@ export const docsPlugin = fp(
         problemContentTypes((documentObject as { openapiObject: OpenApiDoc }).openapiObject) as never,
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     });
-    await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    const ui = lazyDocsUi(app);
+    app.get('/docs', { schema: { hide: true } }, ui);
+    app.get('/docs/*', { schema: { hide: true } }, ui);
   },
   { name: 'docs' },
 );

@@ -6,7 +6,6 @@
  */
 import { createHash } from 'node:crypto';
 import { LruCache } from '../../lib/lru.js';
-import { qrPng, qrSvg } from '../../lib/qr-image.js';
 
 export type QrFormat = 'png' | 'svg';
 export const QR_FORMATS = ['png', 'svg'] as const;
@@ -92,6 +91,8 @@ export class QrRenderer {
 
   private async draw(payload: string, format: QrFormat, size: number): Promise<Buffer> {
     this.renders += 1;
+    // the QR encoder is read at the first image, not at every start
+    const { qrPng, qrSvg } = await import('../../lib/qr-image.js');
     return format === 'png' ? qrPng(payload, size) : Buffer.from(await qrSvg(payload, size), 'utf8');
   }
 

@@ -9,7 +9,6 @@ import { adminOrdersRoutes } from './admin.routes.js';
 import { RefundOutbox } from './refunds.js';
 import { ordersRoutes } from './routes.js';
 import { PaymentsService } from './service.js';
-import { StripeProvider } from './stripe.js';
 import { paymentsWebhookRoutes } from './webhook.routes.js';
 import type { Config } from '../../config.js';
 import type { PaymentProvider } from './provider.js';
@@ -22,8 +21,10 @@ declare module '../../services.js' {
 }
 
 /** The configured provider, or undefined for PAYMENT_PROVIDER=none (loadConfig checked the keys). */
-export function providerFor(c: Config): PaymentProvider | undefined {
+export async function providerFor(c: Config): Promise<PaymentProvider | undefined> {
   if (c.PAYMENT_PROVIDER !== 'stripe' || !c.STRIPE_SECRET_KEY || !c.STRIPE_WEBHOOK_SECRET) return undefined;
+  // the Stripe SDK (about 700 KB of code) is read only when it is the provider
+  const { StripeProvider } = await import('./stripe.js');
   return new StripeProvider({
     secretKey: c.STRIPE_SECRET_KEY,
     webhookSecret: c.STRIPE_WEBHOOK_SECRET,
@@ -39,9 +40,9 @@ export function providerFor(c: Config): PaymentProvider | undefined {
 export const paymentsModule = defineModule({
   name: 'payments',
   after: ['activity', 'alerts', 'packs'],
-  services: (app) => {
+  services: async (app) => {
     const { db, clock, config, log } = app.ctx;
-    const provider = providerFor(config);
+    const provider = await providerFor(config);
     if (provider && config.STRIPE_CHECKOUT === 'intent' && !config.STRIPE_PUBLISHABLE_KEY) {
       log.warn(
         'STRIPE_CHECKOUT=intent without STRIPE_PUBLISHABLE_KEY: the web app cannot take card payments',

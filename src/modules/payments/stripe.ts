@@ -125,7 +125,8 @@ export function mapStripeEvent(event: { id: string; type: string; data: { object
     case 'checkout.session.async_payment_failed':
       return { ...base, kind: 'failed', reason: 'async_payment_failed' };
     case 'charge.refunded':
-      return { ...base, kind: 'refunded', full: o.refunded === true };
+      // amount_refunded is the charge's running total: repeated or late events never lower it
+      return { ...base, kind: 'refunded', full: o.refunded === true, ...amountOf(o, 'amount_refunded') };
     case 'charge.dispute.created':
       return { ...base, kind: 'disputed', reason: str(o.reason) ?? 'unknown', ...amountOf(o, 'amount') };
     default:

@@ -8,7 +8,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { hostOf, isPublicAddress, urlProblem } from '../../lib/net-guard.js';
 
 export type LookupFn = (
@@ -93,19 +93,27 @@ async function excerptOf(body: AsyncIterable<Buffer> & { destroy(): void }): Pro
 }
 
 export class WebhookSender {
-  private readonly agent: Agent;
+  // undici (about 1 MB of code) is read at the first delivery, not at every start
+  private agent: Promise<{ agent: Agent; request: typeof import('undici').request }> | undefined;
   private closed = false;
 
-  constructor(private readonly opts: { timeoutMs: number; allowPrivate: boolean; lookup?: LookupFn }) {
-    this.agent = new Agent({
-      connect: {
-        lookup: guardedLookup(opts.lookup ?? systemLookup, opts.allowPrivate),
-        timeout: opts.timeoutMs,
-      },
-      headersTimeout: opts.timeoutMs,
-      bodyTimeout: opts.timeoutMs,
-      keepAliveTimeout: 10_000,
-    });
+  constructor(private readonly opts: { timeoutMs: number; allowPrivate: boolean; lookup?: LookupFn }) {}
+
+  private client() {
+    const { opts } = this;
+    this.agent ??= import('undici').then(({ Agent, request }) => ({
+      request,
+      agent: new Agent({
+        connect: {
+          lookup: guardedLookup(opts.lookup ?? systemLookup, opts.allowPrivate),
+          timeout: opts.timeoutMs,
+        },
+        headersTimeout: opts.timeoutMs,
+        bodyTimeout: opts.timeoutMs,
+        keepAliveTimeout: 10_000,
+      }),
+    }));
+    return this.agent;
   }
 
   async send(url: string, headers: Record<string, string>, body: string): Promise<SendResult> {
@@ -114,11 +122,12 @@ export class WebhookSender {
     const refused = urlProblem(url, this.opts.allowPrivate);
     if (refused) return { ok: false, statusCode: null, latencyMs: 0, error: `URL ${refused}`, excerpt: null };
     try {
+      const { agent, request } = await this.client();
       const res = await request(url, {
         method: 'POST',
         headers,
         body,
-        dispatcher: this.agent,
+        dispatcher: agent,
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
       const excerpt = await excerptOf(res.body);
@@ -137,12 +146,14 @@ export class WebhookSender {
   /** Ends every request in flight now (they fail) and every connection. */
   async abort(): Promise<void> {
     this.closed = true;
-    await this.agent.destroy().catch(() => undefined);
+    const client = await this.agent;
+    await client?.agent.destroy().catch(() => undefined);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.agent.close();
+    const client = await this.agent;
+    await client?.agent.close();
   }
 }
