@@ -18,6 +18,7 @@ import { newId } from '../src/lib/ids.js';
 import { UsageEngine, type UsageInput } from '../src/modules/usage/engine.js';
 import { seedEsim, seedPack } from '../test/fixtures/usage.js';
 import { freshDatabase, type BenchDb } from './db.js';
+import { cpuSample, cpuShares } from './proc.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -101,9 +102,11 @@ async function main(): Promise<void> {
         if (out.accepted !== BATCH) throw new Error(`accepted ${out.accepted} of ${BATCH}`);
       }
     };
+    const cpu0 = cpuSample();
     const t0 = performance.now();
     await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = cpuShares(cpu0, 3);
     const used = await h.db
       .selectFrom('packs')
       .select((eb) => eb.fn.sum<number>('used_bytes').as('s'))
@@ -116,6 +119,8 @@ async function main(): Promise<void> {
       records: WRITERS * ROUNDS * BATCH,
       records_per_s: Math.round((WRITERS * ROUNDS * BATCH) / seconds),
       exact: Number(used.s) === sent,
+      cpu_busy_pct: cpu.busy_pct,
+      cpu_by_command_pct: cpu.by_command_pct,
     };
     console.log(JSON.stringify(result));
     if (args.statements)
