@@ -107,6 +107,8 @@ export const ConfigSchema = Type.Object({
   CHECKOUT_CANCEL_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2000 })),
   REFUND_WINDOW_DAYS: Int(14, 0, 3650),
   CHECKOUT_TTL_S: Int(86400, 60, 30 * 86400),
+  // events, webhook deliveries and sent e-mails are deleted by the sweep after this many days
+  OUTBOX_RETENTION_DAYS: Int(90, 1, 3650),
   /** Requests per RATE_LIMIT_WINDOW_S the payment webhook accepts (all senders together). */
   WEBHOOK_RATE_LIMIT_MAX: Int(6000, 1, 10000000),
   /** How often the refund worker looks for refunds to send (0: only right after a cancellation). */
