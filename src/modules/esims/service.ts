@@ -3,7 +3,8 @@
  * reads and edits, and every lifecycle move with its history row and activity entry in one transaction.
  */
 import { transaction, type Db, type Tx } from '../../db/index.js';
-import type { EsimRow, EsimStatus } from '../../db/types.js';
+import type { Updateable } from 'kysely';
+import type { EsimRow, EsimStatus, EsimsTable } from '../../db/types.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
 import { isFqdn } from '../../lib/activation-code.js';
 import type { Clock } from '../../lib/clock.js';
@@ -151,11 +152,14 @@ export class EsimsService {
   async remove(userId: string, id: string, meta: RequestMeta): Promise<EsimView> {
     const before = await this.owned(userId, id);
     // es2plus: an order not downloaded yet is cancelled at the SM-DP+ first (a 502/503/504 keeps the eSIM)
-    if (before.status !== 'deleted') await this.opts.es2?.provisioner.cancelBeforeDelete(before);
+    const freed =
+      before.status !== 'deleted' && (await this.opts.es2?.provisioner.cancelBeforeDelete(before)) === true;
     return transaction(this.db, async (tx) => {
       const esim = await esimsRepo.findOwned(tx, userId, id);
       if (!esim) throw notFound('eSIM');
-      return toEsimView(await this.move(tx, esim, 'deleted', { type: 'user', id: userId }, meta));
+      // a profile back in the SM-DP+'s pool may be ordered again for another eSIM: the ICCID is unique
+      const set = freed ? { iccid: null } : {};
+      return toEsimView(await this.move(tx, esim, 'deleted', { type: 'user', id: userId }, meta, set));
     });
   }
 
@@ -174,7 +178,7 @@ export class EsimsService {
       if (eid !== undefined && esim.eid !== null && esim.eid !== eid) {
         throw conflict('EID_MISMATCH', 'The eSIM is already bound to another EID');
       }
-      return toEsimView(await this.move(tx, esim, to, actor, meta, eid));
+      return toEsimView(await this.move(tx, esim, to, actor, meta, eid !== undefined ? { eid } : {}));
     });
   }
 
@@ -209,13 +213,13 @@ export class EsimsService {
     to: EsimStatus,
     actor: EsimActor,
     meta: RequestMeta,
-    eid?: string,
+    set: Updateable<EsimsTable> = {},
   ): Promise<EsimRow> {
     assertEsimMove(esim.status, to);
     const moved = await moveEsim(tx, this.activity, this.clock.now(), {
       esim,
       to,
-      set: eid !== undefined ? { eid } : {},
+      set,
       actor,
       meta,
     });

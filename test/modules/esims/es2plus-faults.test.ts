@@ -350,6 +350,20 @@ forEachDialect(
       assert.equal(once.res.json<EsimView>().iccid, lines[3]?.split(',')[0]);
       assert.equal((await calls('downloadOrder')) - ordersBefore, 2);
       assert.equal((await reserved()) - reservedBefore, 1, 'one profile reserved, not two');
+
+      // deleted before its download: the profile goes back to the stock and the next order gets it again
+      const firstEsim = ordered.res.json<EsimView>();
+      const del = await app.inject({
+        method: 'DELETE',
+        url: `/api/v1/esims/${firstEsim.id}`,
+        headers: ordered.user.headers,
+      });
+      assert.equal(del.statusCode, 200, del.body);
+      assert.equal(del.json<EsimView>().iccid, null, 'the deleted eSIM lets go of the ICCID');
+      assert.equal(await simState(firstIccid ?? ''), 'Available');
+      const reordered = await createAs(app);
+      assert.equal(reordered.res.statusCode, 201, reordered.res.body);
+      assert.equal(reordered.res.json<EsimView>().iccid, firstIccid);
     });
   },
   es2plusSettings(sim, { ES2_TLS_CERT: '', ES2_TLS_KEY: '' }),

@@ -235,7 +235,8 @@ export class Provisioner {
       await moveEsim(tx, this.activity, this.clock.now(), {
         esim: r,
         to: 'deleted',
-        set: { smdp_status: status },
+        // a profile back in the pool may be ordered again for another eSIM: the ICCID is unique
+        set: { smdp_status: status, ...(stockState === 'available' ? { iccid: null } : {}) },
         actor: SMDP_ACTOR,
         meta: SYSTEM_META,
         action: 'esim.order_failed',
@@ -246,11 +247,13 @@ export class Provisioner {
 
   /**
    * Deleting an eSIM: before its download the order is cancelled (`Available`: the profile goes back
-   * to the pool); after it, or when the SM-DP+ says it was downloaded, only our row changes.
+   * to the pool); after it, or when the SM-DP+ says it was downloaded, only our row changes. True when
+   * the profile went back to the pool: the deleted row must then let go of its ICCID (unique), which the
+   * next order may get again.
    */
-  async cancelBeforeDelete(r: EsimRow): Promise<void> {
+  async cancelBeforeDelete(r: EsimRow): Promise<boolean> {
     // without an ICCID nothing can be cancelled (an order by type whose answer never came is lost to us)
-    if (!r.iccid || (r.status !== 'provisioning' && r.status !== 'released')) return;
+    if (!r.iccid || (r.status !== 'provisioning' && r.status !== 'released')) return false;
     let stockState: 'available' | 'unavailable' = 'available';
     try {
       await this.client.cancelOrder({
@@ -266,6 +269,7 @@ export class Provisioner {
       this.log.warn({ esim_id: r.id, iccid: r.iccid, status: key }, 'CancelOrder refused; deleted here only');
     }
     await this.stock.release(this.db, r.iccid, stockState);
+    return stockState === 'available';
   }
 
   /** Rows stuck in provisioning: complete them, or after `maxAttempts` cancel them. */
