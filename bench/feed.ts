@@ -20,7 +20,7 @@ import { newId } from '../src/lib/ids.js';
 import type { UsageInput } from '../src/modules/usage/engine.js';
 import { publishUsage } from '../src/modules/usage/feed/publish.js';
 import { seedEsim, seedPack } from '../test/fixtures/usage.js';
-import { freePort, sleep } from './proc.js';
+import { cpuSample, cpuShares, freePort, sleep } from './proc.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -139,11 +139,14 @@ async function main(): Promise<void> {
         await sleep(1000);
       }
     })();
+    const cpu0 = cpuSample();
     const t0 = performance.now();
     const published = await publishUsage(jetstream(nc), `${tag}.usage.records.bench`, records, PER_MESSAGE);
     const tPublished = performance.now();
     while ((await count()) < RECORDS) await sleep(100);
     const tDone = performance.now();
+    // where the CPU went from the first publish to the last commit (2 cores = 100 %)
+    const cpu = cpuShares(cpu0, 6);
     sampling = false;
     await sampler;
     const used = await database.db
@@ -165,6 +168,8 @@ async function main(): Promise<void> {
           end_to_end_s: s(tDone - t0),
           end_to_end_rate: Math.round(RECORDS / ((tDone - t0) / 1000)),
           max_lag_messages: maxLag,
+          cpu_busy_pct: cpu.busy_pct,
+          cpu_by_command_pct: cpu.by_command_pct,
           lag_samples: lagSamples,
           exact,
         },

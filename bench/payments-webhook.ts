@@ -3,6 +3,9 @@
  * verifies and applies (order paid, pack made, activity logged, event id stored), on SQLite and PostgreSQL.
  *
  *   node --import tsx bench/payments-webhook.ts [--db sqlite|pg|both] [--events 3000] [--concurrency 32]
+ *     [--statements]   on PostgreSQL, also count the statements (round trips) per event, by SQL text
+ *     [--cpu-profile F] write a V8 CPU profile of the first delivery only to F.<db>.cpuprofile
+ *                       (read it with: npx tsx bench/cpuprofile-top.ts F.<db>.cpuprofile)
  *
  * Each database is fresh; N users each get one order `pending_payment` (written through the packs
  * module's checkout code, no provider call), then N events, pre-signed with the SDK's test-header helper,
@@ -10,8 +13,11 @@
  * check, one transaction per event) with C in flight. A second pass delivers them all again (redelivery:
  * stored ids answer `duplicate`). Exactness is checked: N packs, N paid orders, N stored events.
  */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import Stripe from 'stripe';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -26,12 +32,57 @@ const { values } = parseArgs({
     db: { type: 'string', default: 'both' },
     events: { type: 'string', default: '3000' },
     concurrency: { type: 'string', default: '32' },
+    statements: { type: 'boolean', default: false },
+    'cpu-profile': { type: 'string' },
   },
 });
 const N = Number(values.events);
 const C = Number(values.concurrency);
 const SECRET = 'whsec_benchsecret';
 const signer = new Stripe('sk_test_bench');
+
+/** Round trips to PostgreSQL by SQL text (BEGIN and COMMIT included), counted while `counting`. */
+const statements = new Map<string, number>();
+let counting = false;
+if (values.statements) {
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string };
+    const text = typeof first === 'string' ? first : (first.text ?? '?');
+    if (counting) statements.set(text, (statements.get(text) ?? 0) + 1);
+    return query.apply(this, args);
+  } as typeof pg.Client.prototype.query;
+}
+
+function statementReport(events: number): { per_event: number; by_sql: Record<string, number> } {
+  const total = [...statements.values()].reduce((a, b) => a + b, 0);
+  const bySql = [...statements.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([text, n]) => [text.replace(/\s+/g, ' ').slice(0, 110), Math.round((n / events) * 100) / 100]);
+  statements.clear();
+  return { per_event: Math.round((total / events) * 100) / 100, by_sql: Object.fromEntries(bySql) };
+}
+
+/**
+ * CPU seconds used so far by the local PostgreSQL server's backends serving database `name` (0 when it
+ * runs elsewhere; its shared processes, the WAL writer and such, are not counted).
+ */
+function postgresCpu(name: string): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmdline.startsWith('postgres: ') || !cmdline.includes(` ${name} `)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const fields = stat.slice(close + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks / 100;
+}
 
 async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -61,6 +112,7 @@ async function run(kind: BenchDb) {
     false,
   );
   const database = openDatabase(fresh.url, { poolMax: config.DB_POOL_MAX });
+  const dbName = new URL(fresh.url).pathname.slice(1);
   try {
     await migrateToLatest(database.db);
     const app = await buildApp(config, { database });
@@ -99,6 +151,7 @@ async function run(kind: BenchDb) {
     const outcomes = new Map<string, number>();
     const deliverAll = async () => {
       const cpu0 = process.cpuUsage();
+      const pgCpu0 = kind === 'pg' ? postgresCpu(dbName) : 0;
       const t0 = process.hrtime.bigint();
       await pool(payloads, C, async (p) => {
         const res = await app.inject({
@@ -112,10 +165,29 @@ async function run(kind: BenchDb) {
         outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
       });
       const cpu = process.cpuUsage(cpu0);
-      return { wall: Number(process.hrtime.bigint() - t0) / 1e9, cpu: (cpu.user + cpu.system) / 1e6 };
+      return {
+        wall: Number(process.hrtime.bigint() - t0) / 1e9,
+        cpu: (cpu.user + cpu.system) / 1e6,
+        pgCpu: kind === 'pg' ? postgresCpu(dbName) - pgCpu0 : 0,
+      };
     };
+    counting = true;
+    const profiler = values['cpu-profile'] ? new Session() : undefined;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
     const first = await deliverAll();
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(`${values['cpu-profile']}.${kind}.cpuprofile`, JSON.stringify(profile));
+      profiler.disconnect();
+    }
+    const firstStatements = values.statements ? statementReport(N) : undefined;
     const again = await deliverAll();
+    const againStatements = values.statements ? statementReport(N) : undefined;
+    counting = false;
     const packs = await database.db
       .selectFrom('packs')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -134,6 +206,13 @@ async function run(kind: BenchDb) {
       // this process's CPU per event (the database server's is not counted): the rate one free core gives
       first_delivery_events_per_cpu_s: Math.round(N / first.cpu),
       redelivery_events_per_cpu_s: Math.round(N / again.cpu),
+      // the local PostgreSQL server's CPU per event (its processes', from /proc), in ms
+      ...(kind === 'pg'
+        ? {
+            first_delivery_pg_cpu_ms_per_event: Math.round((first.pgCpu / N) * 1e5) / 100,
+            redelivery_pg_cpu_ms_per_event: Math.round((again.pgCpu / N) * 1e5) / 100,
+          }
+        : {}),
       load_average_1m: Number(loadavg()[0]?.toFixed(1)),
       outcomes: Object.fromEntries(outcomes),
       exact:
@@ -143,6 +222,8 @@ async function run(kind: BenchDb) {
         outcomes.get('duplicate') === N,
     };
     console.log(JSON.stringify(result));
+    if (firstStatements) console.log(JSON.stringify({ first_delivery: firstStatements }, null, 1));
+    if (againStatements) console.log(JSON.stringify({ redelivery: againStatements }, null, 1));
     await app.close();
     return result;
   } finally {

@@ -3,7 +3,7 @@
  * RSS and CPU time of a process tree from /proc (the cluster primary plus its workers), graceful stop.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export function freePort(): Promise<number> {
@@ -161,3 +161,52 @@ export function rssSampler(pid: number, everyMs = 500): { stop: () => number } {
 }
 
 export const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+
+/** CPU ticks used so far by every live process, summed by command name (postgres, node, nats-server ...). */
+export function cpuByCommand(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** The machine's busy and total CPU ticks so far (all cores, /proc/stat). */
+export function machineTicks(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.reduce((a, b) => a + b, 0);
+  return { busy: total - v[3]! - (v[4] ?? 0), total };
+}
+
+/**
+ * Where the CPU went between two samples: each command's share of the machine (all cores = 100 %), the
+ * top `n` commands, and the machine's busy share.
+ */
+export function cpuShares(
+  before: { byCommand: Map<string, number>; machine: { busy: number; total: number } },
+  n = 5,
+): { busy_pct: number; by_command_pct: Record<string, number> } {
+  const now = cpuByCommand();
+  const m = machineTicks();
+  const total = m.total - before.machine.total;
+  const pct = (ticks: number) => Math.round((ticks / total) * 1000) / 10;
+  const deltas = [...now].map(([k, v]) => [k, v - (before.byCommand.get(k) ?? 0)] as const);
+  deltas.sort((a, b) => b[1] - a[1]);
+  return {
+    busy_pct: pct(m.busy - before.machine.busy),
+    by_command_pct: Object.fromEntries(deltas.slice(0, n).map(([k, v]) => [k, pct(v)])),
+  };
+}
+
+export function cpuSample() {
+  return { byCommand: cpuByCommand(), machine: machineTicks() };
+}

@@ -130,7 +130,6 @@ export interface RunState {
   seeder: Seeder;
   tmp: string;
   runId: string;
-  occurredAt: string;
   /** usage records the server said it accepted, as counted by the clients (probe, warm-up, runs) */
   usageAccepted: number;
   /** records that may have been accepted without the client seeing the answer: wrk drops the requests in
@@ -149,7 +148,10 @@ export async function runAppScenario(sc: Scenario, st: RunState, pass: number): 
   }
   const seed = st.seeder.seed;
   const prefix = `${st.runId}-${sc.name}-p${pass}`;
-  const req = wrkRequestOf(sc, seed, prefix, st.occurredAt);
+  // usage happens now: after the fleet's packs were bought, so it debits them (records are rated by when
+  // they happened; a moment before a pack existed would be overage)
+  const occurredAt = new Date().toISOString();
+  const req = wrkRequestOf(sc, seed, prefix, occurredAt);
   if (sc.items && !req.items?.length) return { ...base, reason: 'seeding made no items to rotate through' };
   if (sc.usage && !req.usage?.iccids.length) return { ...base, reason: 'no eSIMs seeded' };
 
@@ -190,7 +192,7 @@ export async function runAppScenario(sc: Scenario, st: RunState, pass: number): 
   }
   const m = await measured(st.server, st.workers, async () => {
     if (bg && sc.during) {
-      const bgReq = wrkRequestOf(bg, seed, `${prefix}-bg`, st.occurredAt);
+      const bgReq = wrkRequestOf(bg, seed, `${prefix}-bg`, occurredAt);
       bgResult = wrk(bgReq, sc.during.connections, runS + 1);
       await sleep(500); // let the storm build before the probe starts measuring
     }

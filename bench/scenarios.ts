@@ -21,7 +21,8 @@ export interface Scenario {
   headers?: (seed: Seed) => Record<string, string>;
   items?: (seed: Seed) => string[];
   /** POST /usage/records: `batch` records per request, generated in Lua with unique event ids */
-  usage?: { batch: number; bytes: number };
+  /** `hot`: every record on the fleet's first eSIM (one pack), the hot-pack case */
+  usage?: { batch: number; bytes: number; hot?: boolean };
   connections: number;
   /** connections stay as given even with --connections */
   fixedConnections?: boolean;
@@ -121,6 +122,16 @@ export const scenarios: Scenario[] = [
     needs: ['apiKey', 'fleet'],
   },
   {
+    name: 'usage-hot',
+    summary: 'POST /usage/records, 1 record per request, all on one eSIM (one hot pack)',
+    method: 'POST',
+    path: `${API}/usage/records`,
+    headers: (s) => ({ ...json, 'X-API-Key': s.apiKey ?? '' }),
+    usage: { batch: 1, bytes: 1500, hot: true },
+    connections: 32,
+    needs: ['apiKey', 'fleet'],
+  },
+  {
     name: 'qr-warm',
     summary: 'GET /esims/{id}/qr?format=png, always the same eSIM (whatever caching the module does)',
     method: 'GET',
@@ -182,7 +193,7 @@ export function wrkRequestOf(sc: Scenario, seed: Seed, usagePrefix: string, occu
       bytes: sc.usage.bytes,
       prefix: usagePrefix,
       occurredAt,
-      iccids: (seed.fleet?.esims ?? []).map((e) => e.iccid),
+      iccids: (seed.fleet?.esims ?? []).slice(0, sc.usage.hot ? 1 : undefined).map((e) => e.iccid),
     },
   };
 }

@@ -76,7 +76,6 @@ export async function runServer(
       seeder,
       tmp,
       runId: randomBytes(3).toString('hex'),
-      occurredAt: new Date(Date.now() - 60000).toISOString(),
       usageAccepted: 0,
       usageSlack: 0,
       bcryptBest,

@@ -172,6 +172,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(webhooksModule);
   await app.register(systemModule);
   // last: its fallback route answers only what no route above claims
-  await app.register(webPlugin, { dir: config.WEB_DIR });
+  await app.register(webPlugin, {
+    dir: config.WEB_DIR,
+    stripeJs: config.PAYMENT_PROVIDER === 'stripe' && config.STRIPE_CHECKOUT === 'intent',
+  });
   return app as unknown as FastifyInstance;
 }

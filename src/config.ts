@@ -67,6 +67,7 @@ export const ConfigSchema = Type.Object({
   }),
   USAGE_FEED_BATCH: Int(1000, 1, 10000),
   USAGE_FEED_NAK_DELAY_MS: Int(2000, 0, 600000),
+  USAGE_FEED_PARTITIONS: Int(8, 1, 256),
   // how long after a pack's expiry a record of usage from while it was valid still debits it
   USAGE_LATE_WINDOW_H: Int(72, 0, 720),
   // real eSIM provisioning over GSMA ES2+ (SMDP_MODE=es2plus); `local` issues eSIMs in our own database
@@ -98,10 +99,16 @@ export const ConfigSchema = Type.Object({
   /** Where the Stripe SDK sends its requests (a stand-in in tests); Stripe's own API when unset. */
   STRIPE_API_BASE: Type.Optional(Type.String({ pattern: '^https?://[^\\s/?#]+/?$', maxLength: 300 })),
   STRIPE_CHECKOUT: Type.Enum(['intent', 'session'], { default: 'intent' }),
+  /** STRIPE_CHECKOUT=intent: the key the web app's Stripe.js confirms payments with (public by design). */
+  STRIPE_PUBLISHABLE_KEY: Type.Optional(
+    Type.String({ pattern: '^pk_(test|live)_[A-Za-z0-9_]+$', maxLength: 500 }),
+  ),
   CHECKOUT_SUCCESS_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2000 })),
   CHECKOUT_CANCEL_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2000 })),
   REFUND_WINDOW_DAYS: Int(14, 0, 3650),
   CHECKOUT_TTL_S: Int(86400, 60, 30 * 86400),
+  // events, webhook deliveries and sent e-mails are deleted by the sweep after this many days
+  OUTBOX_RETENTION_DAYS: Int(90, 1, 3650),
   /** Requests per RATE_LIMIT_WINDOW_S the payment webhook accepts (all senders together). */
   WEBHOOK_RATE_LIMIT_MAX: Int(6000, 1, 10000000),
   /** How often the refund worker looks for refunds to send (0: only right after a cancellation). */

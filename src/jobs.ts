@@ -3,6 +3,8 @@
  * periodic job adds it here; returns a function that stops them all.
  */
 import type { FastifyInstance } from 'fastify';
+import { clearOldEsimKeys } from './modules/esims/sweep.js';
+import { pruneOutboxes } from './modules/events/retention.js';
 import { expireAbandonedCheckouts, runSweep } from './modules/packs/sweep.js';
 
 /** How often the mail worker looks for due mail (services also wake it after queuing). */
@@ -39,14 +41,21 @@ function every(ms: number, job: () => Promise<void>): NodeJS.Timeout {
   return timer;
 }
 
-/** Pack expiry, expiry notices, idempotency-key cleanup and abandoned checkouts (src/modules/packs/sweep.ts). */
+/**
+ * Pack expiry, expiry notices, idempotency-key cleanup and abandoned checkouts (src/modules/packs/sweep.ts),
+ * the eSIM creations' idempotency keys (src/modules/esims/sweep.ts) and the outboxes' retention
+ * (src/modules/events/retention.ts).
+ */
 async function sweepOnce(app: FastifyInstance): Promise<void> {
   try {
     const now = app.ctx.clock.now();
     const result = await runSweep(app.ctx.db, now);
     const checkouts = await expireAbandonedCheckouts(app.ctx.db, now, app.ctx.config.CHECKOUT_TTL_S * 1000);
-    if (result.expired + result.expiring + result.keys_cleared + checkouts > 0)
-      app.log.info({ ...result, checkouts_expired: checkouts }, 'sweep');
+    const esimKeys = await clearOldEsimKeys(app.ctx.db, now);
+    const pruned = await pruneOutboxes(app.ctx.db, now, app.ctx.config.OUTBOX_RETENTION_DAYS);
+    const done = { ...result, checkouts_expired: checkouts, esim_keys_cleared: esimKeys, pruned };
+    if (Object.values({ ...result, checkouts, esimKeys, ...pruned }).some((n) => n > 0))
+      app.log.info(done, 'sweep');
   } catch (err) {
     app.log.warn({ err: (err as Error).message }, 'sweep failed; retried at the next interval');
   }

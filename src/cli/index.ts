@@ -8,6 +8,8 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import { openDatabase, transaction, type DatabaseHandle } from '../db/index.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { systemClock } from '../lib/clock.js';
+import { clearOldEsimKeys } from '../modules/esims/sweep.js';
+import { pruneOutboxes } from '../modules/events/retention.js';
 import { expireAbandonedCheckouts, runSweep } from '../modules/packs/sweep.js';
 import { rollupsRepo } from '../modules/usage/rollups.repository.js';
 import { PUBLISH_USAGE_USAGE, runPublishUsage } from './publish-usage.js';
@@ -103,15 +105,18 @@ export const commands: Record<string, Command> = {
   },
   sweep: {
     summary:
-      'run the pack expiry sweep once (expire packs, expiry notices, free old idempotency keys, expire abandoned checkouts)',
+      'run the expiry sweep once (expire packs, expiry notices, free old idempotency keys of orders and eSIMs, expire abandoned checkouts, delete events, webhook deliveries and e-mails past OUTBOX_RETENTION_DAYS)',
     usage: 'sweep',
     async run({ config, database }) {
       const now = systemClock.now();
       const r = await runSweep(database.db, now);
       const checkouts = await expireAbandonedCheckouts(database.db, now, config.CHECKOUT_TTL_S * 1000);
+      const esimKeys = await clearOldEsimKeys(database.db, now);
+      const p = await pruneOutboxes(database.db, now, config.OUTBOX_RETENTION_DAYS);
       console.log(
         `expired: ${r.expired}, expiring notices: ${r.expiring}, keys cleared: ${r.keys_cleared}, ` +
-          `checkouts expired: ${checkouts}`,
+          `checkouts expired: ${checkouts}, eSIM keys cleared: ${esimKeys}, ` +
+          `deleted (retention): ${p.events} events, ${p.deliveries} webhook deliveries, ${p.mails} e-mails`,
       );
     },
   },

@@ -15,6 +15,9 @@ import * as m0013 from './migrations/2026_12_03_0013_es2plus.js';
 import * as m0014 from './migrations/2026_12_03_0014_events.js';
 import * as m0015 from './migrations/2026_12_03_0015_payments.js';
 import * as m0016 from './migrations/2026_12_03_0016_mail.js';
+import * as m0017 from './migrations/2026_12_03_0017_order_refunds.js';
+import * as m0018 from './migrations/2026_12_03_0018_hot_updates.js';
+import * as m0019 from './migrations/2026_12_03_0019_esim_keys.js';
 import type { Database } from './types.js';
 
 const migrations: Record<string, Migration> = {
@@ -30,6 +33,9 @@ const migrations: Record<string, Migration> = {
   '2026_12_03_0014_events': m0014,
   '2026_12_03_0015_payments': m0015,
   '2026_12_03_0016_mail': m0016,
+  '2026_12_03_0017_order_refunds': m0017,
+  '2026_12_03_0018_hot_updates': m0018,
+  '2026_12_03_0019_esim_keys': m0019,
 };
 
 export function migratorFor(db: Kysely<Database>): Migrator {

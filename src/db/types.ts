@@ -186,6 +186,8 @@ export interface OrdersTable {
   disputed: Generated<number>; // 0/1 (default 0): the payment is disputed (a chargeback)
   paid_at: number | null;
   failure_reason: string | null;
+  /** How much went back to the payer (migration 0017; minor units, 0 until a refund, grows only). */
+  refunded_cents: Generated<number>;
 }
 
 export type PackStatus = 'pending' | 'active' | 'depleted' | 'expired' | 'cancelled';

@@ -116,8 +116,8 @@ export function controlRoutes(s: SimState) {
 
     app.post<{ Body: Partial<Fault> & Partial<StatusCodeData> }>('/sim/faults', async (req, reply) => {
       const b = req.body ?? {};
-      if (b.kind !== 'failed' && b.kind !== 'http500' && b.kind !== 'delay') {
-        return reply.code(400).send({ error: 'kind is failed, http500 or delay' });
+      if (b.kind !== 'failed' && b.kind !== 'http500' && b.kind !== 'delay' && b.kind !== 'lost') {
+        return reply.code(400).send({ error: 'kind is failed, http500, delay or lost' });
       }
       const code =
         b.kind === 'failed'

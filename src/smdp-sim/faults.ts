@@ -1,13 +1,14 @@
 /**
  * Fault injection for the ES2+ functions: each fault answers the next `times` calls of one function (or
- * of any) with a chosen Failed status, an HTTP 500, or a delay before the normal answer (long enough to
- * pass the operator's timeout: the work is still done, as when only the answer is lost).
+ * of any) with a chosen Failed status, an HTTP 500, a delay before the normal answer (long enough to
+ * pass the operator's timeout: the work is still done after it), or `lost`: the function runs and
+ * commits, then the connection is closed without an answer (the answer lost on the way back).
  */
 import type { StatusCodeData } from './functions.js';
 
 export interface Fault {
   fn?: string;
-  kind: 'failed' | 'http500' | 'delay';
+  kind: 'failed' | 'http500' | 'delay' | 'lost';
   code?: StatusCodeData;
   delayMs?: number;
   times: number;

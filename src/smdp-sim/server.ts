@@ -82,6 +82,12 @@ function es2Routes(app: FastifyInstance, s: SimState, contentType: string): void
         fault?.kind === 'failed' && fault.code
           ? { ok: false as const, code: fault.code }
           : s.functions.run(fn, header.functionRequesterIdentifier, request.body);
+      if (fault?.kind === 'lost') {
+        // done here, but the caller never hears of it
+        reply.hijack();
+        request.raw.socket.destroy();
+        return reply;
+      }
       const status = outcome.ok
         ? { status: 'Executed-Success' }
         : { status: 'Failed', statusCodeData: outcome.code };

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
-import { APP_CSP } from '../../src/plugins/web.js';
+import { APP_CSP, appCsp } from '../../src/plugins/web.js';
 import { createEnv, type TestEnv } from '../helper.js';
 
 describe('http: the web app', () => {
@@ -78,6 +78,43 @@ describe('http: the web app', () => {
     const docs = await env.app.inject({ method: 'GET', url: '/docs' });
     assert.equal(docs.statusCode, 200);
     assert.doesNotMatch(docs.body, /<title>KSWiFi<\/title>/);
+  });
+
+  test('when card payments happen in the page, then the CSP allows Stripe.js and nothing else more', async () => {
+    const withStripe = appCsp({ stripeJs: true });
+    const directives = (csp: string) =>
+      new Map(csp.split('; ').map((d) => [d.split(' ')[0]!, d.split(' ').slice(1).join(' ')]));
+    const plain = directives(APP_CSP);
+    const more = directives(withStripe);
+    assert.equal(plain.get('frame-src'), undefined, 'no frames without Stripe.js (default-src self)');
+    assert.equal(more.get('script-src'), "'self' https://js.stripe.com https://*.js.stripe.com");
+    assert.equal(more.get('connect-src'), "'self' https://api.stripe.com");
+    assert.equal(
+      more.get('frame-src'),
+      'https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com',
+    );
+    for (const [name, value] of plain) {
+      if (!['script-src', 'connect-src'].includes(name)) assert.equal(more.get(name), value, name);
+    }
+    const card = await env.newApp({
+      PAYMENT_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY: 'sk_test_x',
+      STRIPE_WEBHOOK_SECRET: 'whsec_x',
+      STRIPE_PUBLISHABLE_KEY: 'pk_test_x',
+    });
+    const page = await card.inject({ method: 'GET', url: '/buy/abc' });
+    assert.equal(page.headers['content-security-policy'], withStripe);
+    const hosted = await env.newApp({
+      PAYMENT_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY: 'sk_test_x',
+      STRIPE_WEBHOOK_SECRET: 'whsec_x',
+      STRIPE_CHECKOUT: 'session',
+      CHECKOUT_SUCCESS_URL: 'https://shop.test/checkout/done',
+      CHECKOUT_CANCEL_URL: 'https://shop.test/checkout/cancelled',
+    });
+    const done = await hosted.inject({ method: 'GET', url: '/checkout/done?order_id=x' });
+    assert.equal(done.statusCode, 200);
+    assert.equal(done.headers['content-security-policy'], APP_CSP, 'a hosted page needs no Stripe.js');
   });
 
   test('when there is no build, then nothing is mounted and / is a 404 problem', async () => {

@@ -6,6 +6,7 @@
  */
 import { AxeBuilder } from '@axe-core/playwright';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -64,20 +65,39 @@ function buildWeb(): Promise<string> {
   return built;
 }
 
-export async function startWeb(dialect: Dialect): Promise<WebEnv> {
-  const webDir = await buildWeb();
-  const env = await createEnv(dialect, { WEB_DIR: webDir }, { clock: systemClock });
-  await env.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = env.app.server.address();
+/** A loopback port nobody listens on now (for settings that must name the app's address before it starts). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  await new Promise((r) => server.close(r));
   if (!address || typeof address === 'string') throw new Error('no address');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  return address.port;
+}
+
+/**
+ * The service with the web app on loopback, and a Chromium (or `browser`, shared and not closed here).
+ * `settings` gets the app's address, for settings that name it (return URLs, mail links).
+ */
+export async function startWeb(
+  dialect: Dialect,
+  settings: (base: string) => Record<string, string> = () => ({}),
+  shared?: Browser,
+): Promise<WebEnv> {
+  const webDir = await buildWeb();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = await createEnv(dialect, { WEB_DIR: webDir, ...settings(base) }, { clock: systemClock });
+  await env.app.listen({ host: '127.0.0.1', port });
+  const browser =
+    shared ?? (await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS }));
   return {
     env,
-    base: `http://127.0.0.1:${address.port}`,
+    base,
     webDir,
     browser,
     async close() {
-      await browser.close().catch(() => undefined);
+      if (!shared) await browser.close().catch(() => undefined);
       await env.close();
     },
   };

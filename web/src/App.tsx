@@ -4,6 +4,7 @@ import { Loading } from './components/ui';
 import { AccountPage } from './pages/customer/Account';
 import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from './pages/customer/AccountMail';
 import { CheckoutPage } from './pages/customer/Checkout';
+import { CheckoutCancelledPage, CheckoutDonePage } from './pages/customer/CheckoutReturn';
 import { EsimPage, EsimsPage } from './pages/customer/Esims';
 import { OrdersPage } from './pages/customer/Orders';
 import { PlansPage } from './pages/customer/Plans';
@@ -43,9 +44,11 @@ function CustomerRoutes({ path }: { path: string }) {
   if (path === '/verify-email') return <VerifyEmailPage />;
   if (session.state.status === 'loading') return <Loading what="your account" />;
   if (!session.user) {
-    // a page for signed-in people: sign in first, then come back here
+    // a page for signed-in people: sign in first, then come back here (with its query: ?order_id=)
     queueMicrotask(() =>
-      navigate(`/signin?next=${encodeURIComponent(location.pathname)}`, { replace: true }),
+      navigate(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`, {
+        replace: true,
+      }),
     );
     return null;
   }
@@ -55,6 +58,8 @@ function CustomerRoutes({ path }: { path: string }) {
   if (path === '/packs') return <PacksPage />;
   if (path === '/account') return <AccountPage />;
   if (path === '/orders') return <OrdersPage />;
+  if (path === '/checkout/done') return <CheckoutDonePage />;
+  if (path === '/checkout/cancelled') return <CheckoutCancelledPage />;
   return (
     <div className="note empty">
       <h1 tabIndex={-1}>Page not found</h1>

@@ -81,14 +81,12 @@ export async function moveEsim(
     meta: RequestMeta;
     action?: string;
     callback?: CallbackFacts;
+    /** Only while no SM-DP+ order is recorded on the row (the move records the order). */
+    unordered?: boolean;
   },
 ): Promise<EsimRow | undefined> {
-  const moved = await esimsRepo.moveStatus(tx, m.esim.id, m.esim.status, {
-    ...m.set,
-    status: m.to,
-    updated_at: now,
-    ...(m.to === 'deleted' ? { deleted_at: now } : {}),
-  });
+  const set = { ...m.set, status: m.to, updated_at: now, ...(m.to === 'deleted' ? { deleted_at: now } : {}) };
+  const moved = await esimsRepo.moveStatus(tx, m.esim.id, m.esim.status, set, m.unordered);
   if (!moved) return undefined;
   const action = m.action ?? (m.to === 'deleted' ? 'esim.deleted' : 'esim.status_changed');
   await recordEsimChange(tx, activity, now, {

@@ -3,8 +3,9 @@
  * here, status `released`). SMDP_MODE=es2plus: the row is written first in `provisioning` (our matching
  * ID, an ICCID from our stock when we hold stock of the type), then the SM-DP+ is asked (Provisioner).
  *
- * With an Idempotency-Key, the same key and body answers the same eSIM again (an order still
- * provisioning is completed by that retry); the same key with another body is 409.
+ * With an Idempotency-Key, the same key and body answers the same eSIM again for 24 h (an order still
+ * provisioning is completed by that retry, with a new confirmation code when one is required); the same
+ * key with another body is 409. Older keys are freed by the sweep (sweep.ts).
  */
 import { randomInt } from 'node:crypto';
 import { isUniqueViolation, transaction, type Db, type Tx } from '../../db/index.js';
@@ -19,6 +20,7 @@ import type { Provisioner } from './es2plus/provisioner.js';
 import type { StockService } from './es2plus/stock.js';
 import { recordEsimChange } from './history.js';
 import { esimsRepo } from './repository.js';
+import { ESIM_KEY_WINDOW_MS } from './sweep.js';
 
 const ISSUE_ATTEMPTS = 5;
 const CONFIRMATION_CODE_DIGITS = 8;
@@ -56,21 +58,35 @@ export class EsimIssuer {
   async issue(userId: string, input: NewEsim, key: string | undefined, meta: RequestMeta): Promise<Issued> {
     const hash = key === undefined ? null : sha256(JSON.stringify({ label: input.label, eid: input.eid }));
     for (let attempt = 1; ; attempt++) {
+      let issued: Issued;
       try {
-        const issued = await transaction(this.db, (tx) => this.issueIn(tx, userId, input, key, hash, meta));
-        // a repeat is answered after its read's transaction ended (completing an order calls the SM-DP+)
-        if ('prior' in issued) return await this.replay(issued.prior, hash);
-        const es2 = this.opts.es2;
-        if (!es2 || issued.esim.status !== 'provisioning') return issued;
-        const esim = await es2.provisioner.complete(issued.esim, issued.confirmationCode);
-        return { ...issued, esim };
+        issued = await transaction(this.db, (tx) => this.issueIn(tx, userId, input, key, hash, meta));
       } catch (err) {
-        if (!isUniqueViolation(err) || attempt >= ISSUE_ATTEMPTS) throw err;
-        // a concurrent request with the same key won: answer its eSIM
-        const winner = key === undefined ? undefined : await esimsRepo.findByKey(this.db, userId, key);
-        if (winner) return this.replay(winner, hash);
+        // the key is looked up only when the insert is refused (the key is taken, or the account is
+        // full): a first request, the usual case, costs no read for it
+        const collision = isUniqueViolation(err);
+        const full = err instanceof AppError && err.code === 'ESIM_LIMIT';
+        if (attempt >= ISSUE_ATTEMPTS || !(collision || (full && key !== undefined))) throw err;
+        const prior = key === undefined ? undefined : await esimsRepo.findByKey(this.db, userId, key);
+        if (!prior) {
+          if (collision) continue; // an identifier drawn twice: drawn again
+          throw err;
+        }
+        // completing an order calls the SM-DP+: answered outside the transaction
+        if (!this.pastWindow(prior)) return this.replay(prior, hash);
+        // a key past its window is free again, whether or not the sweep has cleared it yet
+        await esimsRepo.clearKey(this.db, prior.id, this.clock.now());
+        continue;
       }
+      const es2 = this.opts.es2;
+      if (!es2 || issued.esim.status !== 'provisioning') return issued;
+      const esim = await es2.provisioner.complete(issued.esim, issued.confirmationCode);
+      return { ...issued, esim };
     }
+  }
+
+  private pastWindow(prior: EsimRow): boolean {
+    return prior.created_at <= this.clock.now() - ESIM_KEY_WINDOW_MS && prior.status !== 'provisioning';
   }
 
   private async replay(prior: EsimRow, hash: string | null): Promise<Issued> {
@@ -87,8 +103,18 @@ export class EsimIssuer {
       );
     }
     const es2 = this.opts.es2;
+    if (es2 && prior.status === 'provisioning' && prior.confirmation_code_hash !== null) {
+      // the first answer, the only one with the code, failed: this retry gets a new code
+      const code = newConfirmationCode();
+      const esim = await es2.provisioner.completeWithNewCode(prior, code);
+      return { esim, confirmationCode: code, replayed: true };
+    }
     if (es2 && prior.status === 'provisioning') {
-      return { esim: await es2.provisioner.complete(prior, null), confirmationCode: null, replayed: true };
+      return {
+        esim: await es2.provisioner.complete(prior, null, true),
+        confirmationCode: null,
+        replayed: true,
+      };
     }
     return { esim: prior, confirmationCode: null, replayed: true };
   }
@@ -100,11 +126,8 @@ export class EsimIssuer {
     key: string | undefined,
     hash: string | null,
     meta: RequestMeta,
-  ): Promise<Issued | { prior: EsimRow }> {
-    if (key !== undefined) {
-      const prior = await esimsRepo.findByKey(tx, userId, key);
-      if (prior) return { prior };
-    }
+  ): Promise<Issued> {
+    const now = this.clock.now();
     // the owner's row is locked until the transaction ends, so concurrent issues for one user count and
     // insert one after another (on SQLite the transaction's write lock serialises them already)
     await usersRepo.findForUpdate(tx, userId);
@@ -115,10 +138,7 @@ export class EsimIssuer {
         `At most ${this.opts.limitPerUser} eSIMs per account (deleted ones do not count)`,
       );
     }
-    const now = this.clock.now();
-    const confirmationCode = this.opts.confirmationCode
-      ? String(randomInt(10 ** CONFIRMATION_CODE_DIGITS)).padStart(CONFIRMATION_CODE_DIGITS, '0')
-      : null;
+    const confirmationCode = this.opts.confirmationCode ? newConfirmationCode() : null;
     const id = newId();
     const es2 = this.opts.es2;
     let esim = await esimsRepo.insert(tx, {
@@ -154,6 +174,10 @@ export class EsimIssuer {
     });
     return { esim, confirmationCode, replayed: false };
   }
+}
+
+function newConfirmationCode(): string {
+  return String(randomInt(10 ** CONFIRMATION_CODE_DIGITS)).padStart(CONFIRMATION_CODE_DIGITS, '0');
 }
 
 function noStock(profileType: string): AppError {

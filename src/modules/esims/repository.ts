@@ -89,21 +89,18 @@ export const esimsRepo = {
 
   /**
    * Moves the eSIM only if it is still in `from`: of two concurrent moves from one state, one updates a
-   * row and the other none.
+   * row and the other none. `unordered`: only while no SM-DP+ order is recorded on it (the move records one).
    */
   moveStatus(
     db: Executor,
     id: string,
     from: EsimStatus,
     set: Updateable<EsimsTable> & { status: EsimStatus; updated_at: number },
+    unordered = false,
   ): Promise<EsimRow | undefined> {
-    return db
-      .updateTable('esims')
-      .set(set)
-      .where('id', '=', id)
-      .where('status', '=', from)
-      .returningAll()
-      .executeTakeFirst();
+    let q = db.updateTable('esims').set(set).where('id', '=', id).where('status', '=', from);
+    if (unordered) q = q.where('smdp_ordered_at', 'is', null);
+    return q.returningAll().executeTakeFirst();
   },
 
   async insertEvent(db: Executor, event: EsimEventsTable): Promise<void> {
@@ -170,6 +167,51 @@ export const esimsRepo = {
       .where('id', '=', id)
       .where('status', '=', 'provisioning')
       .where('smdp_ordered_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+  },
+
+  /** Notes an SM-DP+ status on a row still provisioning (e.g. a DownloadOrder whose answer was lost). */
+  async setProvisioningStatus(db: Executor, id: string, status: string, now: number): Promise<void> {
+    await db
+      .updateTable('esims')
+      .set({ smdp_status: status, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'provisioning')
+      .execute();
+  },
+
+  /**
+   * Frees the Idempotency-Keys of eSIMs created at or before `before`, except orders still provisioning
+   * (a retry with the key completes them); the number freed.
+   */
+  async clearKeysBefore(db: Executor, before: number, now: number): Promise<number> {
+    const r = await db
+      .updateTable('esims')
+      .set({ idempotency_key: null, request_hash: null, updated_at: now })
+      .where('idempotency_key', 'is not', null)
+      .where('created_at', '<=', before)
+      .where('status', '!=', 'provisioning')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  },
+
+  /** Frees one eSIM's Idempotency-Key (past its window, before the sweep got to it). */
+  async clearKey(db: Executor, id: string, now: number): Promise<void> {
+    await db
+      .updateTable('esims')
+      .set({ idempotency_key: null, request_hash: null, updated_at: now })
+      .where('id', '=', id)
+      .execute();
+  },
+
+  /** An order started again with a new confirmation code (its hash): no SM-DP+ order recorded any more. */
+  restartOrder(db: Executor, id: string, codeHash: string, now: number): Promise<EsimRow | undefined> {
+    return db
+      .updateTable('esims')
+      .set({ smdp_ordered_at: null, confirmation_code_hash: codeHash, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'provisioning')
       .returningAll()
       .executeTakeFirst();
   },

@@ -61,6 +61,38 @@ export const eventsRepo = {
   },
 
   /** Newest first by id, `limit + 1` rows so the caller can tell whether more exist. */
+  /**
+   * Retention: up to `limit` events that happened before `before`, oldest first, leaving out those a
+   * webhook delivery still waits to send (they are kept until it is done).
+   */
+  async idsToPrune(db: Executor, before: number, limit: number): Promise<string[]> {
+    const rows = await db
+      .selectFrom('events')
+      .select('id')
+      .where('occurred_at', '<', before)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('webhook_deliveries as d')
+              .select('d.id')
+              .whereRef('d.event_id', '=', 'events.id')
+              .where('d.status', '=', 'pending'),
+          ),
+        ),
+      )
+      .orderBy('occurred_at')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  },
+
+  /** Deletes these events (their deliveries must be gone first); how many. */
+  async deleteMany(db: Executor, ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const r = await db.deleteFrom('events').where('id', 'in', ids).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+
   list(db: Executor, f: EventFilter): Promise<EventRow[]> {
     let q = db.selectFrom('events').selectAll();
     if (f.type) q = q.where('type', '=', f.type);

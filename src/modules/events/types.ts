@@ -8,6 +8,7 @@ import { iso } from '../../lib/clock.js';
 export const EVENT_TYPES = [
   'order.paid',
   'order.refunded',
+  'order.partially_refunded',
   'pack.purchased',
   'pack.activated',
   'pack.usage_threshold',
@@ -79,6 +80,7 @@ export function orderData(o: OrderRow): Record<string, unknown> {
     status: o.status,
     amount_cents: o.amount_cents,
     currency: o.currency,
+    refunded_cents: o.refunded_cents,
   };
 }
 

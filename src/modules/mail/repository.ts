@@ -114,6 +114,21 @@ export const mailRepo = {
   },
 
   /** Newest first by id, `limit` rows (the operators' list asks `limit + 1` to tell whether more exist). */
+  /**
+   * Retention: deletes up to `limit` mails sent or given up on before `before` (their last attempt, kept
+   * in `next_attempt_at`); pending ones stay. How many.
+   */
+  async deleteDoneBefore(db: Executor, before: number, limit: number): Promise<number> {
+    const done = db
+      .selectFrom('mail_outbox')
+      .select('id')
+      .where('status', 'in', ['sent', 'failed'])
+      .where('next_attempt_at', '<', before)
+      .limit(limit);
+    const r = await db.deleteFrom('mail_outbox').where('id', 'in', done).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+
   list(db: Executor, f: MailFilter): Promise<MailRow[]> {
     let q = db.selectFrom('mail_outbox').selectAll();
     if (f.status) q = q.where('status', '=', f.status);

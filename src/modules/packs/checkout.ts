@@ -12,7 +12,7 @@ import type { ActivityService } from '../activity/service.js';
 import { esimsRepo } from '../esims/repository.js';
 import { plansRepo } from '../plans/repository.js';
 import { endFields, statusesBefore } from './lifecycle.js';
-import { ordersRepo } from './orders.repository.js';
+import { ordersRepo, type OrderMatch } from './orders.repository.js';
 import { IDEMPOTENCY_WINDOW_MS } from './purchase.js';
 import { packsRepo } from './repository.js';
 import { NO_PROVIDER, packFor, type Terms } from './sale.js';
@@ -96,28 +96,31 @@ export async function openCheckout(
 }
 
 /**
- * The order's money arrived: the order becomes paid and its pack is made from the order's terms (bound to
- * the eSIM chosen at checkout while that eSIM is still live), with the same activity entry as a purchase.
- * Undefined when the order is not payable any more (already paid, or refunded).
+ * The money of the order `m` names arrived: in one conditional UPDATE (no read first) the order becomes
+ * paid, if it is payable, and its pack is made from the order's terms (bound to the eSIM chosen at checkout
+ * while that eSIM is still live), with the same activity entry as a purchase. Undefined when no payable
+ * order matched (unknown, another provider's, another amount, already paid or refunded): the caller reads
+ * the order to tell which.
  */
 export async function fulfilOrder(
   tx: Tx,
-  order: OrderRow,
-  paymentId: string | null,
+  m: OrderMatch,
   now: number,
   activity: ActivityService,
 ): Promise<{ order: OrderRow; pack: PackRow } | undefined> {
+  const packId = newId();
+  const order = await ordersRepo.moveMatching(
+    tx,
+    m,
+    PAYABLE,
+    'paid',
+    { pack_id: packId, paid_at: now, updated_at: now, failure_reason: null },
+    m.paymentId,
+  );
+  if (!order) return undefined;
   const esimLive =
     order.esim_id !== null && (await esimsRepo.findLiveOwned(tx, order.user_id, order.esim_id));
-  const pack = packFor(order, termsOf(order), esimLive ? order.esim_id : null, now);
-  const paid = await ordersRepo.move(tx, order.id, PAYABLE, 'paid', {
-    pack_id: pack.id,
-    paid_at: now,
-    updated_at: now,
-    failure_reason: null,
-    ...(paymentId && !order.provider_payment_id ? { provider_payment_id: paymentId } : {}),
-  });
-  if (!paid) return undefined;
+  const pack = { ...packFor(order, termsOf(order), esimLive ? order.esim_id : null, now), id: packId };
   const created = await packsRepo.insert(tx, pack);
   await activity.record(tx, {
     action: 'pack.purchased',
@@ -137,7 +140,7 @@ export async function fulfilOrder(
     ip: null,
     userAgent: null,
   });
-  return { order: paid, pack: created };
+  return { order, pack: created };
 }
 
 /**
@@ -152,7 +155,10 @@ export async function refundOrder(
   now: number,
   evenIfUsed: boolean,
 ): Promise<{ order: OrderRow; pack: PackRow | undefined } | undefined> {
-  const refunded = await ordersRepo.move(tx, order.id, from, 'refunded', { updated_at: now });
+  const refunded = await ordersRepo.move(tx, order.id, from, 'refunded', {
+    refunded_cents: order.amount_cents,
+    updated_at: now,
+  });
   if (!refunded) return undefined;
   const pack = order.pack_id
     ? await packsRepo.updateIf(

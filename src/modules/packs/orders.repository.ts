@@ -7,6 +7,20 @@ import type { Updateable } from 'kysely';
 import type { Executor } from '../../db/index.js';
 import type { OrderRow, OrderStatus, OrdersTable } from '../../db/types.js';
 
+/**
+ * How a provider's event names an order: our id (from its metadata) when given, else the provider's payment
+ * or checkout id; only an order that provider took counts, and, when `amount` is set, only one costing
+ * `amount` in `currency`.
+ */
+export interface OrderMatch {
+  orderId: string | null;
+  paymentId: string | null;
+  checkoutId: string | null;
+  provider: string;
+  amount?: number | null;
+  currency?: string | null;
+}
+
 /** Everyone's orders (admin) or one user's, newest first; bounds on created_at (epoch ms). */
 export interface OrderSearch {
   userId?: string;
@@ -91,6 +105,58 @@ export const ordersRepo = {
       .executeTakeFirst();
   },
 
+  /**
+   * `move` for an order named by a provider's event (see OrderMatch), without reading it first: one
+   * conditional UPDATE. A payment id the order has no record of yet is stored (`paymentId`). Undefined when
+   * no order matched, or it was not in one of `from`: the caller reads the order to tell which.
+   */
+  moveMatching(
+    db: Executor,
+    m: OrderMatch,
+    from: readonly OrderStatus[],
+    to: OrderStatus,
+    patch: Updateable<OrdersTable>,
+    paymentId: string | null = null,
+  ): Promise<OrderRow | undefined> {
+    const [column, value] = m.orderId
+      ? (['id', m.orderId] as const)
+      : m.paymentId
+        ? (['provider_payment_id', m.paymentId] as const)
+        : (['provider_checkout_id', m.checkoutId ?? ''] as const);
+    if (!value) return Promise.resolve(undefined);
+    let q = db
+      .updateTable('orders')
+      .set((eb) => ({
+        ...patch,
+        status: to,
+        ...(paymentId
+          ? { provider_payment_id: eb.fn.coalesce('provider_payment_id', eb.val(paymentId)) }
+          : {}),
+      }))
+      .where(column, '=', value)
+      .where('provider', '=', m.provider)
+      .where('status', 'in', [...from]);
+    if (m.amount !== undefined && m.amount !== null)
+      q = q.where('amount_cents', '=', m.amount).where('currency', '=', m.currency ?? '');
+    return q.returningAll().executeTakeFirst();
+  },
+
+  /**
+   * A partial refund: the total refunded so far becomes `total`, only while the order is not refunded and
+   * had less recorded (the provider reports running totals, so a late or repeated report changes nothing).
+   * The row after, or undefined when nothing changed.
+   */
+  recordPartialRefund(db: Executor, id: string, total: number, now: number): Promise<OrderRow | undefined> {
+    return db
+      .updateTable('orders')
+      .set({ refunded_cents: total, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '!=', 'refunded')
+      .where('refunded_cents', '<', total)
+      .returningAll()
+      .executeTakeFirst();
+  },
+
   /** Sets fields that are not the status (payment references, the dispute flag). */
   async patch(db: Executor, id: string, patch: Updateable<OrdersTable>): Promise<void> {
     await db.updateTable('orders').set(patch).where('id', '=', id).execute();
@@ -149,23 +215,6 @@ export const ordersRepo = {
       .where('created_at', '<=', before)
       .executeTakeFirst();
     return Number(r.numUpdatedRows);
-  },
-
-  /** Moves the order from `from` to `to`; the row after, or undefined when it was not in `from`. */
-  setStatus(
-    db: Executor,
-    id: string,
-    from: OrderStatus,
-    to: OrderStatus,
-    now: number,
-  ): Promise<OrderRow | undefined> {
-    return db
-      .updateTable('orders')
-      .set({ status: to, updated_at: now })
-      .where('id', '=', id)
-      .where('status', '=', from)
-      .returningAll()
-      .executeTakeFirst();
   },
 
   /** Money taken: paid orders per currency (refunded, failed and free orders are not revenue). */

@@ -27,6 +27,7 @@ export const NO_PROVIDER = {
   validity_days: null,
   disputed: 0,
   failure_reason: null,
+  refunded_cents: 0,
 } as const;
 
 export function orderAndPack(

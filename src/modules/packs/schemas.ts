@@ -115,6 +115,12 @@ export const Order = Type.Object(
       minimum: 0,
       description: 'in the currency’s minor unit (none for JPY or KRW, so whole yen or won)',
     }),
+    refunded_cents: Type.Integer({
+      minimum: 0,
+      description:
+        'how much of amount_cents went back to the payer, same unit: 0 until a refund, less than ' +
+        'amount_cents after a partial refund (the order stays paid, its pack as it was), all of it once refunded',
+    }),
     currency: Type.String(),
     provider: Nullable(Type.String({ description: 'who takes the payment; null when none was needed' })),
     disputed: Type.Boolean({ description: 'the payer disputed the payment with their bank' }),
@@ -134,6 +140,12 @@ export const Checkout = Type.Object(
     pack: Nullable(Type.Unsafe<PackView>(Type.Ref('Pack'))),
     client_secret: Nullable(
       Type.String({ description: 'STRIPE_CHECKOUT=intent: confirm the payment with Stripe.js' }),
+    ),
+    publishable_key: Nullable(
+      Type.String({
+        description:
+          'STRIPE_CHECKOUT=intent: the public key to load Stripe.js with (null when not configured)',
+      }),
     ),
     checkout_url: Nullable(Type.String({ description: 'STRIPE_CHECKOUT=session: send the customer here' })),
   },

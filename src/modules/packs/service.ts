@@ -203,7 +203,10 @@ export class PacksService {
       }
       await this.refunds?.enqueue(tx, order, 'cancelled by the customer', now);
     }
-    return ordersRepo.setStatus(tx, order.id, 'paid', 'refunded', now);
+    return ordersRepo.move(tx, order.id, ['paid'], 'refunded', {
+      refunded_cents: order.amount_cents,
+      updated_at: now,
+    });
   }
 
   /**

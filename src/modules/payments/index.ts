@@ -32,6 +32,7 @@ export async function providerFor(c: Config): Promise<PaymentProvider | undefine
     checkout: c.STRIPE_CHECKOUT,
     successUrl: c.CHECKOUT_SUCCESS_URL,
     cancelUrl: c.CHECKOUT_CANCEL_URL,
+    publishableKey: c.STRIPE_PUBLISHABLE_KEY,
     sessionTtlS: c.CHECKOUT_TTL_S,
   });
 }
@@ -42,6 +43,11 @@ export const paymentsModule = defineModule({
   services: async (app) => {
     const { db, clock, config, log } = app.ctx;
     const provider = await providerFor(config);
+    if (provider && config.STRIPE_CHECKOUT === 'intent' && !config.STRIPE_PUBLISHABLE_KEY) {
+      log.warn(
+        'STRIPE_CHECKOUT=intent without STRIPE_PUBLISHABLE_KEY: the web app cannot take card payments',
+      );
+    }
     const refunds = new RefundOutbox(db, clock, provider, (err) =>
       log.warn({ err: err.message }, 'refund outbox pass failed; retried at the next one'),
     );

@@ -23,6 +23,8 @@ export interface CheckoutCreated {
   /** The provider's id of the payment (Stripe PaymentIntent), when already known. */
   paymentId: string | null;
   clientSecret: string | null;
+  /** The public key a browser confirms `clientSecret` with (Stripe.js), when the provider has one. */
+  publishableKey: string | null;
   checkoutUrl: string | null;
 }
 
@@ -46,7 +48,8 @@ export interface EventRef {
 export type PaymentEvent = { id: string; type: string; ref: EventRef } & (
   | { kind: 'paid'; amount: number | null; currency: string | null }
   | { kind: 'failed'; reason: string }
-  | { kind: 'refunded'; full: boolean }
+  /** `amount`: everything refunded so far on the payment (not only this refund), when the event says. */
+  | { kind: 'refunded'; full: boolean; amount: number | null; currency: string | null }
   | { kind: 'disputed'; reason: string; amount: number | null; currency: string | null }
   | { kind: 'ignored' }
 );
@@ -78,6 +81,6 @@ export interface PaymentProvider {
   createCheckout(req: CheckoutRequest): Promise<CheckoutCreated>;
   /** Verifies the raw body against its signature header and maps it; throws WebhookSignatureError. */
   parseWebhook(rawBody: Buffer, signature: string | undefined): PaymentEvent;
-  /** Refunds the payment in full; our refund id is the idempotency key. Returns the provider's refund id. */
+  /** Refunds what is left of the payment; our refund id is the idempotency key. Returns the provider's refund id. */
   refund(req: RefundRequest): Promise<string>;
 }

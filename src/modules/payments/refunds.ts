@@ -42,16 +42,18 @@ export class RefundOutbox {
     private readonly onError: (err: Error) => void = () => undefined,
   ) {}
 
-  /** Queues the order's full refund inside the caller's transaction (no-op if one is queued already). */
+  /** Queues the refund of what the order still holds, in the caller's transaction (once per order). */
   async enqueue(tx: Tx, order: OrderRow, reason: string, now: number): Promise<void> {
-    if (!order.provider || order.amount_cents === 0) return;
+    // what the payer has not had back yet (a partial refund at the provider already returned the rest)
+    const owed = order.amount_cents - order.refunded_cents;
+    if (!order.provider || owed <= 0) return;
     if (!order.provider_payment_id) {
       // paid, but the provider never told us which payment: the money must go back by hand
       await alertsRepo.raise(tx, {
         kind: 'payment.refund_failed',
         message:
           `Order ${order.id} was refunded here, but its ${order.provider} payment is unknown, so ` +
-          `${formatAmount(order.amount_cents, order.currency)} must be refunded in the provider's dashboard.`,
+          `${formatAmount(owed, order.currency)} must be refunded in the provider's dashboard.`,
         refType: 'order',
         refId: order.id,
         dedupeKey: `payment.refund_unknown_payment:${order.id}`,
@@ -64,7 +66,7 @@ export class RefundOutbox {
       orderId: order.id,
       provider: order.provider,
       paymentId: order.provider_payment_id,
-      amount: order.amount_cents,
+      amount: owed,
       currency: order.currency,
       reason,
       now,

@@ -18,10 +18,20 @@ export interface NewRefund {
 }
 
 export const paymentsRepo = {
-  /** Stores the event id; false when it was stored before (a redelivery: apply nothing). */
+  /**
+   * Stores the event id with its (expected) order and outcome; false when it was stored before (a
+   * redelivery: apply nothing).
+   */
   async recordEvent(
     db: Executor,
-    e: { id: string; provider: string; type: string; receivedAt: number },
+    e: {
+      id: string;
+      provider: string;
+      type: string;
+      receivedAt: number;
+      orderId: string | null;
+      outcome: string;
+    },
   ): Promise<boolean> {
     const r = await db
       .insertInto('payment_events')
@@ -29,8 +39,8 @@ export const paymentsRepo = {
         id: e.id,
         provider: e.provider,
         type: e.type,
-        order_id: null,
-        outcome: 'received',
+        order_id: e.orderId,
+        outcome: e.outcome,
         received_at: e.receivedAt,
       })
       .onConflict((oc) => oc.column('id').doNothing())

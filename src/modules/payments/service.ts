@@ -100,6 +100,7 @@ export class PaymentsService {
           ? { order: toOrderView(current), pack: null }
           : await this.settled(current)),
         client_secret: current.status === 'pending_payment' ? created.clientSecret : null,
+        publishable_key: current.status === 'pending_payment' ? created.publishableKey : null,
         checkout_url: current.status === 'pending_payment' ? created.checkoutUrl : null,
       },
       replayed,
@@ -155,6 +156,7 @@ export class PaymentsService {
       order: toOrderView(order),
       pack: pack ? toPackView(pack, this.clock.now()) : null,
       client_secret: null,
+      publishable_key: null,
       checkout_url: null,
     };
   }

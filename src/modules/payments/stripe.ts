@@ -26,6 +26,8 @@ export interface StripeSettings {
   checkout: 'intent' | 'session';
   successUrl?: string;
   cancelUrl?: string;
+  /** Given to the browser with a PaymentIntent's client secret, for Stripe.js. */
+  publishableKey?: string;
   /** Seconds a hosted session stays open (Stripe allows 30 min to 24 h). */
   sessionTtlS: number;
 }
@@ -59,6 +61,16 @@ export function providerErrorOf(err: unknown): ProviderError {
       if ((e.statusCode ?? 0) >= 500) return new ProviderError('unavailable', message, code);
       return new ProviderError('rejected', message, code);
   }
+}
+
+/**
+ * The page Stripe sends the customer back to, with `order_id` added so the app can show that order.
+ * Added as text (not through URLSearchParams), so Stripe's own `{CHECKOUT_SESSION_ID}` stays as written.
+ */
+export function returnUrl(base: string, orderId: string): string {
+  const hash = base.indexOf('#');
+  const [url, fragment] = hash < 0 ? [base, ''] : [base.slice(0, hash), base.slice(hash)];
+  return `${url}${url.includes('?') ? '&' : '?'}order_id=${encodeURIComponent(orderId)}${fragment}`;
 }
 
 type Obj = Record<string, unknown>;
@@ -113,7 +125,8 @@ export function mapStripeEvent(event: { id: string; type: string; data: { object
     case 'checkout.session.async_payment_failed':
       return { ...base, kind: 'failed', reason: 'async_payment_failed' };
     case 'charge.refunded':
-      return { ...base, kind: 'refunded', full: o.refunded === true };
+      // amount_refunded is the charge's running total: repeated or late events never lower it
+      return { ...base, kind: 'refunded', full: o.refunded === true, ...amountOf(o, 'amount_refunded') };
     case 'charge.dispute.created':
       return { ...base, kind: 'disputed', reason: str(o.reason) ?? 'unknown', ...amountOf(o, 'amount') };
     default:
@@ -151,7 +164,13 @@ export class StripeProvider implements PaymentProvider {
           { amount, currency, metadata, description: req.description },
           opts,
         );
-        return { checkoutId: null, paymentId: pi.id, clientSecret: pi.client_secret, checkoutUrl: null };
+        return {
+          checkoutId: null,
+          paymentId: pi.id,
+          clientSecret: pi.client_secret,
+          publishableKey: this.s.publishableKey ?? null,
+          checkoutUrl: null,
+        };
       }
       const session = await this.stripe.checkout.sessions.create(
         {
@@ -165,8 +184,8 @@ export class StripeProvider implements PaymentProvider {
           client_reference_id: req.orderId,
           metadata,
           payment_intent_data: { metadata },
-          success_url: this.s.successUrl ?? '',
-          cancel_url: this.s.cancelUrl ?? '',
+          success_url: returnUrl(this.s.successUrl ?? '', req.orderId),
+          cancel_url: returnUrl(this.s.cancelUrl ?? '', req.orderId),
           expires_at: Math.floor(req.createdAt / 1000) + Math.min(Math.max(this.s.sessionTtlS, 1800), 86400),
         },
         opts,
@@ -175,6 +194,7 @@ export class StripeProvider implements PaymentProvider {
         checkoutId: session.id,
         paymentId: idOf(session.payment_intent),
         clientSecret: null,
+        publishableKey: null,
         checkoutUrl: session.url,
       };
     } catch (err) {

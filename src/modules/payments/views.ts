@@ -18,6 +18,7 @@ export function toOrderView(o: OrderRow): OrderView {
     name: o.pack_name,
     status: o.status,
     amount_cents: o.amount_cents,
+    refunded_cents: o.refunded_cents,
     currency: o.currency,
     provider: o.provider,
     disputed: o.disputed === 1,

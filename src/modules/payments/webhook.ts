@@ -30,6 +30,22 @@ export type WebhookOutcome =
   | 'disputed'
   | 'stale';
 
+/** What applying an event did, and to which order (stored on its payment_events row). */
+interface Applied {
+  outcome: WebhookOutcome;
+  orderId: string | null;
+}
+
+/** The outcome an event of this kind has when all goes as usual. */
+function usualOutcome(e: PaymentEvent): WebhookOutcome {
+  switch (e.kind) {
+    case 'refunded':
+      return e.full ? 'refunded' : 'partial_refund';
+    default:
+      return e.kind;
+  }
+}
+
 export class WebhookProcessor {
   constructor(
     private readonly db: Db,
@@ -38,26 +54,31 @@ export class WebhookProcessor {
     private readonly provider: string,
   ) {}
 
-  async apply(event: PaymentEvent): Promise<WebhookOutcome> {
-    return transaction(this.db, async (tx) => {
-      const now = this.clock.now();
-      const fresh = await paymentsRepo.recordEvent(tx, {
-        id: event.id,
-        provider: this.provider,
-        type: event.type,
-        receivedAt: now,
-      });
-      if (!fresh) return 'duplicate';
-      const order = event.kind === 'ignored' ? undefined : await this.orderOf(tx, event);
-      const outcome =
-        event.kind === 'ignored'
-          ? 'ignored'
-          : order
-            ? await this.change(tx, event, order, now)
-            : 'unknown_order';
-      await paymentsRepo.setEventOutcome(tx, event.id, order?.id ?? null, outcome);
-      return outcome;
+  /** Applies the event once, in one transaction. */
+  apply(event: PaymentEvent): Promise<WebhookOutcome> {
+    return transaction(this.db, (tx) => this.applyOne(tx, event));
+  }
+
+  private async applyOne(tx: Tx, event: PaymentEvent): Promise<WebhookOutcome> {
+    const now = this.clock.now();
+    // stored with the outcome such an event usually has, so the usual case writes its row once; a
+    // different outcome is written over it below, in the same transaction (no one sees the guess)
+    const guess: Applied = {
+      outcome: usualOutcome(event),
+      orderId: event.kind === 'ignored' ? null : event.ref.orderId,
+    };
+    const fresh = await paymentsRepo.recordEvent(tx, {
+      id: event.id,
+      provider: this.provider,
+      type: event.type,
+      receivedAt: now,
+      ...guess,
     });
+    if (!fresh) return 'duplicate';
+    const applied = event.kind === 'ignored' ? guess : await this.change(tx, event, now);
+    if (applied.outcome !== guess.outcome || applied.orderId !== guess.orderId)
+      await paymentsRepo.setEventOutcome(tx, event.id, applied.orderId, applied.outcome);
+    return applied.outcome;
   }
 
   /** The order the event is about (locked), only if this provider took its payment. */
@@ -68,10 +89,34 @@ export class WebhookProcessor {
     return order && order.provider === this.provider ? order : undefined;
   }
 
-  private async change(tx: Tx, e: PaymentEvent, order: OrderRow, now: number): Promise<WebhookOutcome> {
+  private async change(tx: Tx, e: Exclude<PaymentEvent, { kind: 'ignored' }>, now: number): Promise<Applied> {
+    // money received: paid in one conditional statement; the order is read only when that moved nothing
+    if (e.kind === 'paid') {
+      const done = await fulfilOrder(
+        tx,
+        { ...e.ref, provider: this.provider, amount: e.amount, currency: e.currency },
+        now,
+        this.activity,
+      );
+      if (done) {
+        await emitOrderEvent(tx, 'order.paid', done.order, now, done.pack);
+        return { outcome: 'paid', orderId: done.order.id };
+      }
+    }
+    const order = await this.orderOf(tx, e);
+    if (!order) return { outcome: 'unknown_order', orderId: null };
+    return { outcome: await this.changeOrder(tx, e, order, now), orderId: order.id };
+  }
+
+  private async changeOrder(
+    tx: Tx,
+    e: Exclude<PaymentEvent, { kind: 'ignored' }>,
+    order: OrderRow,
+    now: number,
+  ): Promise<WebhookOutcome> {
     switch (e.kind) {
       case 'paid':
-        return this.paid(tx, e, order, now);
+        return this.notPaid(tx, e, order, now);
       case 'failed': {
         const moved = await ordersRepo.move(tx, order.id, ['pending_payment'], 'failed', {
           failure_reason: e.reason.slice(0, 200),
@@ -80,15 +125,14 @@ export class WebhookProcessor {
         return moved ? 'failed' : 'stale';
       }
       case 'refunded':
-        return this.refunded(tx, e.full, order, now);
+        return this.refunded(tx, e, order, now);
       case 'disputed':
         return this.disputed(tx, e, order, now);
-      default:
-        return 'ignored';
     }
   }
 
-  private async paid(
+  /** Money arrived for an order the conditional update did not pay: why (and the alert it calls for). */
+  private async notPaid(
     tx: Tx,
     e: Extract<PaymentEvent, { kind: 'paid' }>,
     order: OrderRow,
@@ -108,22 +152,54 @@ export class WebhookProcessor {
       });
       return 'amount_mismatch';
     }
-    const done = await fulfilOrder(tx, order, e.ref.paymentId, now, this.activity);
+    // payable and the right amount: it was named by another reference than the one it matched on
+    const done = await fulfilOrder(
+      tx,
+      { ...e.ref, orderId: order.id, provider: this.provider },
+      now,
+      this.activity,
+    );
     if (!done) return 'stale';
     await emitOrderEvent(tx, 'order.paid', done.order, now, done.pack);
     return 'paid';
   }
 
-  private async refunded(tx: Tx, full: boolean, order: OrderRow, now: number): Promise<WebhookOutcome> {
-    if (!full) {
-      await this.log(tx, order, 'order.partially_refunded', {});
+  /**
+   * Money went back at the provider. In full (or a running total reaching the price): the order is
+   * refunded and its pack cancelled if unused. In part: the order stays paid with its pack as it was, and
+   * records the total refunded so far (a total already recorded, or a smaller one arriving late, is stale).
+   */
+  private async refunded(
+    tx: Tx,
+    e: Extract<PaymentEvent, { kind: 'refunded' }>,
+    order: OrderRow,
+    now: number,
+  ): Promise<WebhookOutcome> {
+    const total = e.currency === order.currency ? e.amount : null;
+    if (e.full || (total !== null && total >= order.amount_cents)) {
+      const done = await refundOrder(tx, order, ['paid', ...PAYABLE], now, false);
+      if (!done) return 'stale';
+      await this.log(tx, order, 'order.refunded', {
+        pack_cancelled: done.pack !== undefined,
+        by: 'provider',
+      });
+      await emitOrderEvent(tx, 'order.refunded', done.order, now, done.pack);
+      return 'refunded';
+    }
+    if (total === null) {
+      // no amount we can read in the order's currency: nothing to record, but say it happened
+      await this.log(tx, order, 'order.partially_refunded', { refunded_cents: null });
       return 'partial_refund';
     }
-    const done = await refundOrder(tx, order, ['paid', ...PAYABLE], now, false);
-    if (!done) return 'stale';
-    await this.log(tx, order, 'order.refunded', { pack_cancelled: done.pack !== undefined, by: 'provider' });
-    await emitOrderEvent(tx, 'order.refunded', done.order, now, done.pack);
-    return 'refunded';
+    const changed = await ordersRepo.recordPartialRefund(tx, order.id, total, now);
+    if (!changed) return 'stale';
+    await this.log(tx, order, 'order.partially_refunded', {
+      refunded_cents: total,
+      amount_cents: order.amount_cents,
+      currency: order.currency,
+    });
+    await emitOrderEvent(tx, 'order.partially_refunded', changed, now);
+    return 'partial_refund';
   }
 
   private async disputed(

@@ -59,6 +59,8 @@ export interface EngineOptions {
    * transaction per chunk, which runs them in parallel. 0 turns it off.
    */
   coalesceUpTo?: number;
+  /** Coalesced groups of small requests in flight at once (PostgreSQL); more wait for the next group. */
+  coalesceLanes?: number;
   /** Records per transaction without group commit. */
   pgChunk?: number;
   /**
@@ -76,6 +78,18 @@ interface JobOutcome {
   duplicates: number;
   rejected: Rejection[];
   results: RecordResult[];
+}
+
+/** Another instance is writing the same feed partition: nothing was written, try another one first. */
+export class PartitionBusy extends Error {
+  override name = 'PartitionBusy';
+}
+
+/** A feed partition to hold exclusively for the transaction (PostgreSQL advisory lock). */
+export interface PartitionClaim {
+  partition: number;
+  /** Wait for it rather than answering PartitionBusy at once. */
+  wait: boolean;
 }
 
 /** A concurrent writer inserted one of our event_ids first: retried like any serialization failure. */
@@ -135,6 +149,7 @@ export class UsageEngine {
         ? new GroupCommit(
             (jobs) => this.inTransaction(jobs),
             opts.groupCommit ? (opts.sqliteGroup ?? 2000) : this.pgChunk,
+            opts.groupCommit ? undefined : (opts.coalesceLanes ?? 1),
           )
         : undefined;
   }
@@ -144,16 +159,19 @@ export class UsageEngine {
    * no-group-commit path: the feed, whose batches are large and whose acks wait for the commit anyway,
    * writes a whole batch in one transaction (one commit instead of ten).
    */
-  async ingest(records: UsageInput[], opts: { chunk?: number } = {}): Promise<IngestOutcome> {
+  async ingest(
+    records: UsageInput[],
+    opts: { chunk?: number; claim?: PartitionClaim } = {},
+  ): Promise<IngestOutcome> {
     const chunk = opts.chunk ?? this.pgChunk;
     const { job, rejected } = screen(records, this.clock.now(), this.toleranceMs);
     const outcomes: JobOutcome[] = [];
-    if (this.group && job.candidates.length <= this.groupUpTo) {
+    if (this.group && !opts.claim && job.candidates.length <= this.groupUpTo) {
       if (job.candidates.length) outcomes.push(await this.group.submit(job, job.candidates.length));
     } else {
       for (let i = 0; i < job.candidates.length; i += chunk) {
         const part = { now: job.now, candidates: job.candidates.slice(i, i + chunk) };
-        outcomes.push(...(await this.inTransaction([part])));
+        outcomes.push(...(await this.inTransaction([part], opts.claim)));
       }
     }
     const all = [...rejected, ...outcomes.flatMap((o) => o.rejected)].sort((a, b) => a.index - b.index);
@@ -166,8 +184,17 @@ export class UsageEngine {
     };
   }
 
-  private inTransaction(jobs: Job[]): Promise<JobOutcome[]> {
-    return transaction(this.db, (tx) => this.debitJobs(tx, jobs));
+  /** Whether transactions run side by side (a pool, PostgreSQL), so feed partitions pay off. */
+  get parallel(): boolean {
+    return this.groupUpTo !== Number.POSITIVE_INFINITY;
+  }
+
+  private inTransaction(jobs: Job[], claim?: PartitionClaim): Promise<JobOutcome[]> {
+    return transaction(this.db, async (tx) => {
+      if (claim && !(await usageRepo.partitionLock(tx, claim.partition, claim.wait)))
+        throw new PartitionBusy(`feed partition ${claim.partition} is being written by another instance`);
+      return this.debitJobs(tx, jobs);
+    });
   }
 
   /** One transaction: resolve eSIMs, lock and load their packs, find duplicates, plan, write. */

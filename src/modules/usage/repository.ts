@@ -55,7 +55,25 @@ export function toBuckets(rows: { start: unknown; bytes: unknown; overage?: unkn
   }));
 }
 
+/** The advisory-lock class of the feed's partitions (PostgreSQL): 'KSWF'. */
+const PARTITION_LOCK_CLASS = 0x4b535746;
+
 export const usageRepo = {
+  /**
+   * Takes the transaction-scoped advisory lock of a feed partition (PostgreSQL only): with `wait` false,
+   * answers at once whether it was free. Released by the commit or rollback.
+   */
+  async partitionLock(db: Executor, partition: number, wait: boolean): Promise<boolean> {
+    if (wait) {
+      await sql`select pg_advisory_xact_lock(${PARTITION_LOCK_CLASS}::int4, ${partition}::int4)`.execute(db);
+      return true;
+    }
+    const r = await sql<{
+      ok: boolean;
+    }>`select pg_try_advisory_xact_lock(${PARTITION_LOCK_CLASS}::int4, ${partition}::int4) as ok`.execute(db);
+    return r.rows[0]?.ok === true;
+  },
+
   /** Which of these event_ids were ingested before. */
   async existingEventIds(db: Executor, eventIds: string[]): Promise<Set<string>> {
     const found = new Set<string>();

@@ -17,6 +17,23 @@ export interface AttemptOutcome {
 }
 
 export const deliveriesRepo = {
+  /** Retention: deletes the finished deliveries of these events and their attempt logs; how many. */
+  async deleteFinishedOf(db: Executor, eventIds: readonly string[]): Promise<number> {
+    if (eventIds.length === 0) return 0;
+    const finished = db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('event_id', 'in', eventIds)
+      .where('status', '!=', 'pending');
+    await db.deleteFrom('webhook_attempts').where('delivery_id', 'in', finished).execute();
+    const r = await db
+      .deleteFrom('webhook_deliveries')
+      .where('event_id', 'in', eventIds)
+      .where('status', '!=', 'pending')
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+
   async insertMany(db: Executor, rows: WebhookDeliveryRow[]): Promise<void> {
     for (const part of chunks(rows)) await db.insertInto('webhook_deliveries').values(part).execute();
   },

@@ -1,13 +1,16 @@
 /**
  * SMDP_MODE=es2plus when things go wrong, against the simulator process over mutual TLS: mapped Failed
  * codes, timeouts with retries, the circuit breaker, a crash between DownloadOrder and ConfirmOrder and
- * a lost DownloadOrder answer (both completed by the reconciler), and the profile stock (import, levels,
- * low-water alert, ordering by ICCID).
+ * a lost DownloadOrder answer (both completed by the reconciler; by profile type never sent twice
+ * blindly, and an admin alert when it is ordered again), confirmation codes on a retry and in the
+ * reconciler, and the profile stock (import, levels, low-water alert, ordering by ICCID).
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { CODE_LOST, ORDER_LOST, ORDER_NOT_SENT } from '../../../src/modules/esims/es2plus/provisioner.js';
 import type { EsimView } from '../../../src/modules/esims/schemas.js';
+import { sha256 } from '../../../src/lib/secrets.js';
 import { es2plusSettings } from '../../fixtures/es2plus.js';
 import { startSimulatorProcess, type SimProcess } from '../../fixtures/smdp-sim.js';
 import { adminSession, forEachDialect, problemOf, registerUser } from '../../helper.js';
@@ -18,6 +21,12 @@ after(() => sim.stop());
 const calls = async (fn: string) =>
   (await sim.control<{ calls: Record<string, number> }>('GET', '/sim/status')).body.calls[fn] ?? 0;
 const fault = (body: object) => sim.control('POST', '/sim/faults', body);
+/** Profiles the SM-DP+ holds reserved for an order (not Available, not yet downloaded). */
+const reserved = async () => {
+  const { by_state: s } = (await sim.control<{ by_state: Record<string, number> }>('GET', '/sim/status'))
+    .body;
+  return (s.Allocated ?? 0) + (s.Linked ?? 0) + (s.Confirmed ?? 0) + (s.Released ?? 0);
+};
 const simState = async (iccid: string) =>
   (await sim.control<{ state: string }>('GET', `/sim/profiles/${iccid}`)).body.state;
 
@@ -72,24 +81,113 @@ forEachDialect(
         const app = env().app;
         const [subjectCode, reasonCode] = key.split('/');
         await fault({ fn: 'confirmOrder', kind: 'failed', subjectCode, reasonCode });
+        const [reservedBefore, cancelsBefore] = [await reserved(), await calls('cancelOrder')];
         const { res, user } = await createAs(app);
         assert.equal(res.statusCode, 409);
         assert.equal(problemOf(res).code, code);
         const row = await rowOf(app, user.id);
         assert.equal(row.status, 'deleted');
-        assert.equal(await simState(row.iccid ?? ''), 'Available');
+        // the deleted row keeps no ICCID (the profile is back in the pool for someone else)
+        assert.equal(row.iccid, null);
+        assert.equal((await calls('cancelOrder')) - cancelsBefore, 1);
+        assert.equal(await reserved(), reservedBefore, 'the ordered profile is Available again');
       });
     }
 
     test('when every attempt times out, then it is retried with backoff and answers 504', async () => {
       const app = await env().newApp({ SMDP_TIMEOUT_MS: '800', SMDP_RETRIES: '2' });
-      await fault({ fn: 'downloadOrder', kind: 'delay', delayMs: 1500, times: 3 });
-      const before = await calls('downloadOrder');
+      await fault({ fn: 'confirmOrder', kind: 'delay', delayMs: 1500, times: 3 });
+      const before = await calls('confirmOrder');
       const { res, user } = await createAs(app);
       assert.equal(res.statusCode, 504);
       assert.equal(problemOf(res).code, 'SMDP_TIMEOUT');
-      assert.equal((await calls('downloadOrder')) - before, 3);
-      assert.equal((await rowOf(app, user.id)).status, 'provisioning', 'left for the reconciler');
+      assert.equal((await calls('confirmOrder')) - before, 3);
+      const row = await rowOf(app, user.id);
+      assert.equal(row.status, 'provisioning', 'left for the reconciler');
+      assert.ok(row.iccid && row.smdp_ordered_at !== null, 'the ordered ICCID is kept for the retry');
+    });
+
+    test('when the answer to a DownloadOrder by profile type is lost, then it is not sent again blindly, and ordering again raises an alert', async () => {
+      const app = await env().newApp({ SMDP_RETRIES: '2' });
+      const user = await registerUser(app);
+      const post = () =>
+        app.inject({
+          method: 'POST',
+          url: '/api/v1/esims',
+          headers: { ...user.headers, 'idempotency-key': 'lost-answer' },
+          payload: {},
+        });
+      await fault({ fn: 'downloadOrder', kind: 'lost' });
+      const [reservedBefore, ordersBefore] = [await reserved(), await calls('downloadOrder')];
+      const res = await post();
+      assert.equal(res.statusCode, 502, res.body);
+      assert.equal((await calls('downloadOrder')) - ordersBefore, 1, 'not repeated by the client');
+      assert.equal((await reserved()) - reservedBefore, 1, 'the SM-DP+ reserved one profile');
+      const stuck = await rowOf(app, user.id);
+      assert.deepEqual([stuck.status, stuck.smdp_status, stuck.iccid], ['provisioning', ORDER_LOST, null]);
+      const again = await post();
+      assert.equal(again.statusCode, 201, again.body);
+      assert.equal(again.json<EsimView>().smdp_status ?? null, null);
+      const alerts = await app.ctx.db
+        .selectFrom('admin_alerts')
+        .selectAll()
+        .where('kind', '=', 'esim.order_unknown')
+        .where('ref_id', '=', stuck.id)
+        .execute();
+      assert.equal(alerts.length, 1, 'the possible second profile is reported');
+    });
+
+    test('when a DownloadOrder cannot be sent at all, then it is retried and nothing is reported', async () => {
+      const app = await env().newApp({ SMDP_RETRIES: '1', SMDP_ES2_URL: 'https://127.0.0.1:1' });
+      const { res, user } = await createAs(app);
+      assert.equal(res.statusCode, 502);
+      const row = await rowOf(app, user.id);
+      assert.deepEqual([row.status, row.smdp_status], ['provisioning', ORDER_NOT_SENT]);
+    });
+
+    test('with confirmation codes: a retry with the same key completes the order with a new code; the reconciler cancels instead', async () => {
+      const { clock } = env();
+      const app = await env().newApp({ SMDP_RETRIES: '0', ESIM_CONFIRMATION_CODE: 'true' });
+      const user = await registerUser(app);
+      const post = (key: string) =>
+        app.inject({
+          method: 'POST',
+          url: '/api/v1/esims',
+          headers: { ...user.headers, 'idempotency-key': key },
+          payload: {},
+        });
+      // ConfirmOrder got through, its answer did not: the SM-DP+ holds the first code's hash
+      await fault({ fn: 'confirmOrder', kind: 'lost' });
+      assert.equal((await post('cc-retry')).statusCode, 502);
+      const again = await post('cc-retry');
+      assert.equal(again.statusCode, 201, again.body);
+      const esim = again.json<EsimView & { confirmation_code?: string }>();
+      assert.equal(esim.status, 'released');
+      assert.match(esim.confirmation_code ?? '', /^[0-9]{8}$/);
+      const p = (await sim.control<{ ccHash: string; state: string }>('GET', `/sim/profiles/${esim.iccid}`))
+        .body;
+      assert.equal(p.state, 'Released');
+      assert.equal(p.ccHash, sha256(esim.confirmation_code ?? ''), 'the SM-DP+ checks the new code');
+
+      // no retry comes: nobody could be given a code, so the reconciler cancels the order
+      await fault({ fn: 'confirmOrder', kind: 'http500' });
+      assert.equal((await post('cc-stuck')).statusCode, 502);
+      const stuck = await app.ctx.db
+        .selectFrom('esims')
+        .selectAll()
+        .where('idempotency_key', '=', 'cc-stuck')
+        .executeTakeFirstOrThrow();
+      assert.ok(stuck.iccid);
+      clock.advance(61_000);
+      const r = await app.services.esims.es2plus?.provisioner.reconcile();
+      assert.ok((r?.cancelled ?? 0) >= 1);
+      const gone = await app.ctx.db
+        .selectFrom('esims')
+        .selectAll()
+        .where('id', '=', stuck.id)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual([gone.status, gone.smdp_status], ['deleted', CODE_LOST]);
+      assert.equal(await simState(stuck.iccid), 'Available');
     });
 
     test('when the SM-DP+ keeps failing, then the breaker opens and answers 503 with Retry-After at once', async () => {
@@ -160,7 +258,7 @@ forEachDialect(
       assert.equal(await simState(stuck.iccid ?? ''), 'Available');
     });
 
-    test('with stock: orders by ICCID, raises the low-water alert, and a lost DownloadOrder answer is reconciled', async () => {
+    test('with stock: orders by ICCID, raises the low-water alert, and a lost DownloadOrder answer is reconciled or retried at once', async () => {
       const { clock } = env();
       const app = await env().newApp({
         SMDP_PROFILE_TYPE: 'STOCK',
@@ -242,6 +340,16 @@ forEachDialect(
         'the retried DownloadOrder got 8.2.1/3.3: done',
       );
       assert.equal(await simState(row.iccid ?? ''), 'Released');
+
+      // the answer to an order by ICCID is lost: the client sends it again at once, 8.2.1/3.3 says it is ours
+      const retrying = await env().newApp({ SMDP_PROFILE_TYPE: 'STOCK', SMDP_RETRIES: '1' });
+      await fault({ fn: 'downloadOrder', kind: 'lost' });
+      const [reservedBefore, ordersBefore] = [await reserved(), await calls('downloadOrder')];
+      const once = await createAs(retrying);
+      assert.equal(once.res.statusCode, 201, once.res.body);
+      assert.equal(once.res.json<EsimView>().iccid, lines[3]?.split(',')[0]);
+      assert.equal((await calls('downloadOrder')) - ordersBefore, 2);
+      assert.equal((await reserved()) - reservedBefore, 1, 'one profile reserved, not two');
     });
   },
   es2plusSettings(sim, { ES2_TLS_CERT: '', ES2_TLS_KEY: '' }),

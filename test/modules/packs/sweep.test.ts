@@ -148,7 +148,7 @@ forEachDialect('expiry sweep', ({ env }) => {
     assert.equal(lines.length, 1);
     assert.match(
       lines[0] ?? '',
-      /^expired: \d+, expiring notices: \d+, keys cleared: \d+, checkouts expired: \d+$/,
+      /^expired: \d+, expiring notices: \d+, keys cleared: \d+, checkouts expired: \d+, eSIM keys cleared: \d+, deleted \(retention\): \d+ events, \d+ webhook deliveries, \d+ e-mails$/,
     );
   });
 });

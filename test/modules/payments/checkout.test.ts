@@ -36,6 +36,7 @@ forEachDialect(
       assert.equal(body.order.provider, 'stripe');
       assert.equal(body.pack, null);
       assert.match(body.client_secret ?? '', /^pi_.+_secret_/);
+      assert.equal(body.publishable_key, 'pk_test_standin', 'what Stripe.js needs to confirm it');
       const call = standin.requests.findLast((r) => r.path === '/v1/payment_intents');
       assert.equal(call?.key, body.order.id, 'the order id is the idempotency key');
       const pi = [...standin.paymentIntents.values()].find(

@@ -50,6 +50,11 @@ describe('config: payments', () => {
   for (const [name, source, variable] of [
     ['the provider is unknown', { PAYMENT_PROVIDER: 'paypal' }, 'PAYMENT_PROVIDER'],
     ['the secret key is not one', { STRIPE_SECRET_KEY: 'pk_live_x' }, 'STRIPE_SECRET_KEY'],
+    [
+      'a secret key is given as the publishable key',
+      { STRIPE_PUBLISHABLE_KEY: 'sk_live_x' },
+      'STRIPE_PUBLISHABLE_KEY',
+    ],
     ['the webhook secret is not one', { STRIPE_WEBHOOK_SECRET: 'secret' }, 'STRIPE_WEBHOOK_SECRET'],
     ['the API base has a path', { STRIPE_API_BASE: 'http://127.0.0.1:9/v1' }, 'STRIPE_API_BASE'],
     ['the checkout kind is unknown', { STRIPE_CHECKOUT: 'link' }, 'STRIPE_CHECKOUT'],

@@ -254,6 +254,15 @@ forEachDialect(
       assert.equal(body.client_secret, null);
       const cs = body.checkout_url?.split('/').pop() ?? '';
       assert.equal(standin.sessions.get(cs)?.amount_total, 1500);
+      // Stripe sends the customer back to the app's page for this order
+      assert.equal(
+        standin.sessions.get(cs)?.success_url,
+        `https://kswifi.example/paid?order_id=${body.order.id}`,
+      );
+      assert.equal(
+        standin.sessions.get(cs)?.cancel_url,
+        `https://kswifi.example/cancelled?from=stripe&order_id=${body.order.id}#top`,
+      );
       const replay = await checkout(app, user, plan.id, 'session-key');
       assert.equal(replay.json<CheckoutJson>().checkout_url, body.checkout_url);
       const done = await deliver(
@@ -284,7 +293,7 @@ forEachDialect(
   stripeConfig(standin, {
     STRIPE_CHECKOUT: 'session',
     CHECKOUT_SUCCESS_URL: 'https://kswifi.example/paid',
-    CHECKOUT_CANCEL_URL: 'https://kswifi.example/cancelled',
+    CHECKOUT_CANCEL_URL: 'https://kswifi.example/cancelled?from=stripe#top',
   }),
 );
 

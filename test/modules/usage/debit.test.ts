@@ -218,3 +218,30 @@ test('when a group fails, then each job runs again alone and only the bad one fa
     ['fulfilled', 'rejected', 'fulfilled'],
   );
 });
+
+test('when one lane is busy, then jobs arriving meanwhile wait and run together as the next group', async () => {
+  const calls: number[][] = [];
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const group = new GroupCommit<number, number>(
+    async (jobs) => {
+      calls.push(jobs);
+      if (calls.length === 1) await gate;
+      return jobs;
+    },
+    100,
+    1,
+  );
+  const first = group.submit(1, 1);
+  await new Promise((r) => setImmediate(r));
+  // three turns of arrivals while the first group holds the lane
+  const later: Promise<number>[] = [];
+  for (const n of [2, 3, 4]) {
+    later.push(group.submit(n, 1));
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.deepEqual(calls, [[1]], 'nothing else runs while the lane is taken');
+  release();
+  assert.deepEqual(await Promise.all([first, ...later]), [1, 2, 3, 4]);
+  assert.deepEqual(calls, [[1], [2, 3, 4]]);
+});

@@ -71,6 +71,52 @@ forEachDialect('usage by occurrence time, and its rollups', ({ env }) => {
     await assertLedger(db);
   });
 
+  test('when a late record within the window takes an expired pack past 50 and 80 %, then each threshold is reported once; beyond the window nothing is', async () => {
+    const { db, app } = env();
+    const user = await registerUser(app);
+    const [esim, old] = [await seedEsim(db, user.id), await seedEsim(db, user.id)];
+    const base = {
+      userId: user.id,
+      status: 'expired' as const,
+      totalBytes: 1000,
+      createdAt: NOW - 9 * DAY_MS,
+    };
+    const expiredAt = NOW - 10 * HOUR_MS;
+    const pack = await seedPack(db, { ...base, esimId: esim.id, expiresAt: expiredAt });
+    // the other pack expired beyond the 72 h window: its late record must not report anything
+    const oldExpiry = NOW - 80 * HOUR_MS;
+    const oldPack = await seedPack(db, { ...base, esimId: old.id, expiresAt: oldExpiry });
+    const late = record(esim.iccid, expiredAt - HOUR_MS, 850); // 0 -> 850 of 1000: crosses 50 and 80 %
+    const again = { ...late }; // the collector retries
+    const tooLate = record(old.iccid, oldExpiry - HOUR_MS, 850);
+    await ingest(app, key, [late, tooLate]);
+    await ingest(app, key, [again]);
+
+    const events = await db
+      .selectFrom('events')
+      .select(['type', 'payload'])
+      .where('type', '=', 'pack.usage_threshold')
+      .where('user_id', '=', user.id)
+      .execute();
+    const thresholds = events.map((e) => (JSON.parse(e.payload) as { threshold: number }).threshold);
+    assert.deepEqual(thresholds.sort(), [50, 80], 'each threshold once, for the pack within the window');
+    assert.equal((await packRow(db, pack)).used_bytes, 850);
+    assert.equal((await packRow(db, oldPack)).used_bytes, 0, 'beyond the window the pack is untouched');
+    assert.deepEqual(await recordRow(tooLate.event_id), { bytes: 850, overage_bytes: 850, late: 1 });
+    const notices = await db
+      .selectFrom('notifications')
+      .select(['type', 'pack_id'])
+      .where('user_id', '=', user.id)
+      .orderBy('type')
+      .execute();
+    assert.deepEqual(notices, [
+      { type: 'usage_50', pack_id: pack },
+      { type: 'usage_80', pack_id: pack },
+    ]);
+    await assertLedger(db);
+    await assertRollups(db);
+  });
+
   test('when a record arrives after the late window, then it is overage flagged late and no pack changes', async () => {
     const { db, app } = env();
     const user = await registerUser(app);

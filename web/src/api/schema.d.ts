@@ -1245,6 +1245,7 @@ export interface components {
       type:
         | 'order.paid'
         | 'order.refunded'
+        | 'order.partially_refunded'
         | 'pack.purchased'
         | 'pack.activated'
         | 'pack.usage_threshold'
@@ -1782,6 +1783,8 @@ export interface components {
       status: 'pending_payment' | 'paid' | 'failed' | 'refunded' | 'expired';
       /** @description in the currency’s minor unit (none for JPY or KRW, so whole yen or won) */
       amount_cents: number;
+      /** @description how much of amount_cents went back to the payer, same unit: 0 until a refund, less than amount_cents after a partial refund (the order stays paid, its pack as it was), all of it once refunded */
+      refunded_cents: number;
       currency: string;
       provider: string | null;
       /** @description the payer disputed the payment with their bank */
@@ -1803,6 +1806,7 @@ export interface components {
       order: components['schemas']['Order'];
       pack: components['schemas']['Pack'] | null;
       client_secret: string | null;
+      publishable_key: string | null;
       checkout_url: string | null;
     };
     User: {
@@ -2295,6 +2299,7 @@ export interface operations {
         type?:
           | 'order.paid'
           | 'order.refunded'
+          | 'order.partially_refunded'
           | 'pack.purchased'
           | 'pack.activated'
           | 'pack.usage_threshold'
@@ -6875,6 +6880,7 @@ export interface operations {
             | '*'
             | 'order.paid'
             | 'order.refunded'
+            | 'order.partially_refunded'
             | 'pack.purchased'
             | 'pack.activated'
             | 'pack.usage_threshold'
@@ -7126,6 +7132,7 @@ export interface operations {
             | '*'
             | 'order.paid'
             | 'order.refunded'
+            | 'order.partially_refunded'
             | 'pack.purchased'
             | 'pack.activated'
             | 'pack.usage_threshold'

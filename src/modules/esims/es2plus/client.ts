@@ -7,6 +7,11 @@
  * Timeouts, connection errors and 5xx are retried with exponential backoff and jitter (cockatiel), a
  * bounded number of times; consecutive ones open a circuit breaker, which then refuses at once
  * (Es2Unavailable with `retryAfterS`) instead of piling requests onto a down SM-DP+.
+ *
+ * One exception: a DownloadOrder by profile type is not safe to send twice (each one reserves another
+ * profile, and SGP.22 v2.2 has no way to ask which one the first got). It is retried only when the
+ * request surely never reached the SM-DP+ (no connection) or the SM-DP+ answered 5xx; after a timeout
+ * or a connection lost mid-request the error says `mayHaveRun`.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -41,23 +46,38 @@ export class Es2Failure extends Error {
   }
 }
 
-/** No usable answer: `timeout`, `transport` (connection, TLS, 5xx), `breaker` open, or a `protocol` error. */
+/**
+ * No usable answer: `timeout`, `transport` (connection, TLS, 5xx), `breaker` open, or a `protocol` error.
+ * `mayHaveRun`: the request may have reached the SM-DP+ and been carried out (its answer was lost).
+ */
 export class Es2Unavailable extends Error {
   constructor(
     readonly reason: 'timeout' | 'transport' | 'breaker' | 'protocol',
     message: string,
     readonly retryAfterS?: number,
+    readonly mayHaveRun = reason === 'timeout' || reason === 'protocol',
   ) {
     super(message);
     this.name = 'Es2Unavailable';
   }
 }
 
+/** Errors of a connection that was never made: the request did not leave us. */
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
 /** One attempt's transport failure, retried by the policy. */
 class AttemptError extends Error {
   constructor(
     readonly timeout: boolean,
     message: string,
+    /** The request may have been carried out (timeout, connection lost after sending). */
+    readonly mayHaveRun: boolean,
   ) {
     super(message);
   }
@@ -89,6 +109,8 @@ export class Es2Client {
   // undici (about 1 MB of code) is read at the first call, not at every start
   private agent: Promise<{ agent: Agent; request: typeof undiciRequest }> | undefined;
   private readonly policy;
+  /** For calls not safe to repeat: retries only attempts that surely did nothing. */
+  private readonly oncePolicy;
   private openedAt = 0;
 
   constructor(private readonly o: Es2ClientOptions) {
@@ -102,15 +124,15 @@ export class Es2Client {
       o.log.warn({ cooldown_ms: o.breakerCooldownMs }, 'SM-DP+ circuit breaker open');
     });
     breaker.onReset(() => o.log.info({}, 'SM-DP+ circuit breaker closed'));
-    const retries = retry(transient, {
-      maxAttempts: o.retries,
-      backoff: new ExponentialBackoff({ initialDelay: o.initialBackoffMs ?? 100, maxDelay: 2000 }),
-    });
-    this.policy = wrap(retries, breaker);
+    const backoff = new ExponentialBackoff({ initialDelay: o.initialBackoffMs ?? 100, maxDelay: 2000 });
+    this.policy = wrap(retry(transient, { maxAttempts: o.retries, backoff }), breaker);
+    const didNothing = handleWhen((e) => e instanceof AttemptError && !e.mayHaveRun);
+    this.oncePolicy = wrap(retry(didNothing, { maxAttempts: o.retries, backoff }), breaker);
   }
 
+  /** By ICCID it may be repeated (8.2.1/3.3 then says it is reserved); by profile type it may not. */
   downloadOrder(b: { iccid?: string; profileType?: string; eid?: string }): Promise<{ iccid: string }> {
-    return this.call('downloadOrder', b).then((r) => {
+    return this.call('downloadOrder', b, b.iccid !== undefined).then((r) => {
       if (typeof r.iccid !== 'string')
         throw new Es2Unavailable('protocol', 'DownloadOrder answered no iccid');
       return { iccid: stripF(r.iccid) };
@@ -167,17 +189,25 @@ export class Es2Client {
   }
 
   /** One function call: attempts under the policy; a Failed answer is thrown as Es2Failure. */
-  private async call(fn: string, body: Json): Promise<Json> {
+  private async call(fn: string, body: Json, repeatable = true): Promise<Json> {
     let res: Json;
     try {
-      res = await this.policy.execute(() => this.attempt(fn, body));
+      const policy = repeatable ? this.policy : this.oncePolicy;
+      res = await policy.execute(() => this.attempt(fn, body));
     } catch (err) {
       if (err instanceof BrokenCircuitError) {
         const left = this.o.breakerCooldownMs - (Date.now() - this.openedAt);
-        throw new Es2Unavailable('breaker', 'The SM-DP+ is unavailable', Math.max(1, Math.ceil(left / 1000)));
+        throw new Es2Unavailable(
+          'breaker',
+          'The SM-DP+ is unavailable',
+          Math.max(1, Math.ceil(left / 1000)),
+          false,
+        );
       }
-      if (err instanceof AttemptError)
-        throw new Es2Unavailable(err.timeout ? 'timeout' : 'transport', err.message);
+      if (err instanceof AttemptError) {
+        const reason = err.timeout ? 'timeout' : 'transport';
+        throw new Es2Unavailable(reason, err.message, undefined, err.mayHaveRun);
+      }
       throw err;
     }
     const status = (res.header as Json | undefined)?.functionExecutionStatus as Json | undefined;
@@ -221,14 +251,18 @@ export class Es2Client {
       headers = res.headers;
       text = await res.body.text();
     } catch (err) {
-      const e = err as Error & { code?: string };
-      const timeout = e.name === 'TimeoutError' || e.name === 'AbortError' || /TIMEOUT/.test(e.code ?? '');
-      log(timeout ? 'timeout' : 'transport_error', { err: e.message });
-      throw new AttemptError(timeout, timeout ? `${fn} timed out` : `${fn}: ${e.message}`);
+      const e = err as Error & { code?: string; cause?: { code?: string } };
+      const code = e.code ?? e.cause?.code ?? '';
+      const notSent = NOT_SENT.has(code);
+      const timeout =
+        !notSent && (e.name === 'TimeoutError' || e.name === 'AbortError' || /TIMEOUT/.test(code));
+      log(timeout ? 'timeout' : 'transport_error', { err: e.message, code });
+      throw new AttemptError(timeout, timeout ? `${fn} timed out` : `${fn}: ${e.message}`, !notSent);
     }
     if (status >= 500) {
+      // the SM-DP+ says it failed: nothing was carried out (SGP.22 leaves 5xx retries to the caller)
       log('http_error', { status });
-      throw new AttemptError(false, `${fn} answered HTTP ${status}`);
+      throw new AttemptError(false, `${fn} answered HTTP ${status}`, false);
     }
     const parsed = parseAnswer(fn, status, headers, text);
     const s = ((parsed.header as Json | undefined)?.functionExecutionStatus as Json | undefined)?.status;

@@ -11,9 +11,12 @@
  */
 import { transaction, type Db } from '../../../db/index.js';
 import type { EsimRow } from '../../../db/types.js';
+import { AppError } from '../../../errors.js';
 import { isFqdn } from '../../../lib/activation-code.js';
 import type { Clock } from '../../../lib/clock.js';
+import { sha256 } from '../../../lib/secrets.js';
 import type { ActivityService } from '../../activity/service.js';
+import { alertsRepo } from '../../alerts/repository.js';
 import { SYSTEM_META, moveEsim } from '../history.js';
 import type { EsimActor } from '../lifecycle.js';
 import { esimsRepo } from '../repository.js';
@@ -22,6 +25,12 @@ import { es2Key, es2Problem } from './problems.js';
 import type { StockService } from './stock.js';
 
 export const SMDP_ACTOR: EsimActor = { type: 'system', id: 'es2plus' };
+/** smdp_status of a row whose DownloadOrder by profile type got no answer (it may have been carried out). */
+export const ORDER_LOST = 'DownloadOrder answer lost';
+/** smdp_status of an order with a confirmation code that the reconciler cancels (see `reconcile`). */
+export const CODE_LOST = 'cancelled by the reconciler: its confirmation code was only in the failed answer';
+/** smdp_status of a row whose DownloadOrder surely never reached the SM-DP+ (no connection, breaker open). */
+export const ORDER_NOT_SENT = 'DownloadOrder not sent';
 
 export interface ProvisionerOptions {
   /** The activation code's SM-DP+ address when ConfirmOrder returns none. */
@@ -51,20 +60,82 @@ export class Provisioner {
   /**
    * Orders and confirms the profile of a `provisioning` row; the released row, or the problem to answer
    * (the row then either waits for the reconciler or is deleted with the SM-DP+ status).
+   *
+   * The ICCID DownloadOrder answers is written with the move to `released`, in one transaction after
+   * ConfirmOrder, not in a commit of its own: nothing reads it in between. When ConfirmOrder gets no
+   * answer it is written at once, so the retry confirms the same profile. Only a crash of this process
+   * between the two calls loses it (docs/architecture.md, "Crashes and lost answers").
    */
-  async complete(row: EsimRow, confirmationCode: string | null): Promise<EsimRow> {
+  async complete(row: EsimRow, confirmationCode: string | null, again = false): Promise<EsimRow> {
     let r = row;
     try {
-      if (r.smdp_ordered_at === null) r = await this.download(r);
-      return await this.confirm(r, confirmationCode);
+      if (r.smdp_ordered_at === null) r = await this.download(r, again);
+      return await this.confirm(r, row, confirmationCode);
     } catch (err) {
       if (err instanceof Es2Failure) await this.abandon(r, `${err.fn} Failed ${es2Key(err)}`, err);
+      else if (r !== row && r.smdp_ordered_at !== null) await this.keepOrdered(r);
+      else if (r === row && row.smdp_ordered_at === null && !row.iccid) await this.noteLost(row, err);
       throw es2Problem(err);
     }
   }
 
-  private async download(r: EsimRow): Promise<EsimRow> {
+  /**
+   * A retry (same Idempotency-Key) of an order with a confirmation code: the code was only in the first,
+   * failed answer and is not kept, so the order is completed with `code`, a new one. A ConfirmOrder that
+   * got through may hold the old code at the SM-DP+, so a profile already ordered is cancelled first and
+   * ordered again (by its ICCID); the new code's hash is stored before it is sent.
+   */
+  async completeWithNewCode(row: EsimRow, code: string): Promise<EsimRow> {
+    if (row.iccid) {
+      try {
+        await this.client.cancelOrder({ iccid: row.iccid, finalProfileStatusIndicator: 'Available' });
+      } catch (err) {
+        // a refusal means nothing is ordered under this ICCID (3.5, 3.9): ordering it again says the rest
+        if (!(err instanceof Es2Failure)) throw es2Problem(err);
+      }
+    }
+    const reset = await esimsRepo.restartOrder(this.db, row.id, sha256(code), this.clock.now());
+    if (!reset) throw new AppError(409, 'ESIM_BUSY', 'The eSIM order is being completed; try again');
+    return this.complete(reset, code, true);
+  }
+
+  /** A DownloadOrder by type that may have been carried out without our hearing of it is noted on the row. */
+  private async noteLost(r: EsimRow, err: unknown): Promise<void> {
+    if (!(err instanceof Es2Unavailable) || r.smdp_status === ORDER_LOST) return;
+    const status = err.mayHaveRun ? ORDER_LOST : ORDER_NOT_SENT;
+    if (r.smdp_status !== status)
+      await esimsRepo.setProvisioningStatus(this.db, r.id, status, this.clock.now());
+    if (err.mayHaveRun)
+      this.log.warn({ esim_id: r.id, err: err.message }, 'DownloadOrder by type: no answer');
+  }
+
+  /**
+   * A DownloadOrder by type sent again for a row whose earlier one may have reserved a profile (its answer
+   * was lost, or the process stopped): SGP.22 v2.2 has no function to find that profile, so an admin
+   * alert names the order, to be matched against the SM-DP+'s records and cancelled there.
+   */
+  private async alertPossibleOrphan(r: EsimRow): Promise<void> {
+    const when = new Date(r.created_at).toISOString();
+    await alertsRepo.raise(this.db, {
+      kind: 'esim.order_unknown',
+      message:
+        `A DownloadOrder of profile type ${r.profile_type ?? '?'} for eSIM ${r.id} (created ${when}) got no ` +
+        `answer, so it was ordered again. The SM-DP+ may hold a second profile reserved for us that we do ` +
+        `not know: look for a profile of that type left Allocated without a matching ID and cancel it there.`,
+      refType: 'esim',
+      refId: r.id,
+      dedupeKey: `esim.order_unknown:${r.id}`,
+      at: this.clock.now(),
+    });
+  }
+
+  /** DownloadOrder; the row as it is once ordered (ICCID and smdp_ordered_at), not written yet. */
+  private async download(r: EsimRow, again: boolean): Promise<EsimRow> {
     const type = r.profile_type ?? undefined;
+    // a row found again without an answer noted as lost: its process stopped, maybe after sending
+    if (again && !r.iccid && r.smdp_status !== ORDER_NOT_SENT) {
+      await this.alertPossibleOrphan(r);
+    }
     let iccid: string;
     try {
       ({ iccid } = await this.client.downloadOrder({
@@ -77,14 +148,28 @@ export class Provisioner {
       if (!(r.iccid && err instanceof Es2Failure && es2Key(err) === '8.2.1/3.3')) throw err;
       iccid = r.iccid;
     }
-    const ordered = await esimsRepo.recordOrdered(this.db, r.id, iccid, this.clock.now());
-    if (ordered) return ordered;
-    // a concurrent completion (a retry, the reconciler) recorded its answer first: keep that one
-    const current = await esimsRepo.findById(this.db, r.id);
-    if (current?.status !== 'provisioning' || current.smdp_ordered_at === null) {
-      throw new Es2Unavailable('protocol', 'the eSIM left provisioning during its order');
-    }
-    if (current.iccid !== iccid) await this.cancelQuietly(iccid, r.id);
+    return { ...r, iccid, smdp_ordered_at: this.clock.now() };
+  }
+
+  /** ConfirmOrder got no answer: the ICCID is written now, so a retry confirms this same profile. */
+  private async keepOrdered(r: EsimRow): Promise<void> {
+    const iccid = r.iccid ?? '';
+    const ordered = await esimsRepo.recordOrdered(
+      this.db,
+      r.id,
+      iccid,
+      r.smdp_ordered_at ?? this.clock.now(),
+    );
+    if (!ordered) await this.lostRace(r.id, iccid);
+  }
+
+  /**
+   * Another completion of the same row (a retry, the reconciler) recorded its order first: when that one
+   * holds another profile, ours is cancelled (the row can only hold one).
+   */
+  private async lostRace(esimId: string, iccid: string): Promise<EsimRow | undefined> {
+    const current = await esimsRepo.findById(this.db, esimId);
+    if (current && current.iccid !== iccid) await this.cancelQuietly(iccid, esimId);
     return current;
   }
 
@@ -98,24 +183,30 @@ export class Provisioner {
     }
   }
 
-  private async confirm(r: EsimRow, confirmationCode: string | null): Promise<EsimRow> {
+  /** ConfirmOrder, then one transaction: ICCID (when new), address, matching ID and the move to released. */
+  private async confirm(r: EsimRow, before: EsimRow, confirmationCode: string | null): Promise<EsimRow> {
     if (r.confirmation_code_hash !== null && confirmationCode === null) {
       // the plain code is not kept: an order needing it can only be confirmed by its first request
       throw new Es2Failure('confirmOrder', { subjectCode: '8.2.7', reasonCode: '2.2', message: 'lost code' });
     }
+    const iccid = r.iccid ?? '';
     const res = await this.client.confirmOrder({
-      iccid: r.iccid ?? '',
+      iccid,
       matchingId: r.matching_id,
       releaseFlag: true,
       ...(r.eid ? { eid: r.eid } : {}),
       ...(confirmationCode ? { confirmationCode } : {}),
     });
     const address = res.smdpAddress && isFqdn(res.smdpAddress) ? res.smdpAddress : this.opts.smdpAddress;
+    const recordsOrder = before.smdp_ordered_at === null;
     const released = await transaction(this.db, (tx) =>
       moveEsim(tx, this.activity, this.clock.now(), {
-        esim: r,
+        esim: before,
         to: 'released',
+        unordered: recordsOrder,
         set: {
+          ...(recordsOrder ? { iccid, smdp_ordered_at: r.smdp_ordered_at } : {}),
+          smdp_status: null,
           smdp_address: address,
           matching_id: res.matchingId || r.matching_id,
           ...(res.eid && !r.eid ? { eid: res.eid } : {}),
@@ -124,7 +215,12 @@ export class Provisioner {
         meta: SYSTEM_META,
       }),
     );
-    return released ?? (await esimsRepo.findById(this.db, r.id)) ?? r;
+    if (released) return released;
+    const current = await this.lostRace(r.id, iccid);
+    if (current?.status === 'provisioning') {
+      throw new Es2Unavailable('protocol', 'the eSIM is being completed by another request');
+    }
+    return current ?? r;
   }
 
   /** A final refusal: cancel what was ordered (best effort), give the stock back, delete the row. */
@@ -185,7 +281,13 @@ export class Provisioner {
           out.cancelled += 1;
           continue;
         }
-        await this.complete(r, null);
+        if (r.confirmation_code_hash !== null) {
+          // the code was only in the failed answer: a profile completed here could never be installed
+          await this.abandon(r, CODE_LOST);
+          out.cancelled += 1;
+          continue;
+        }
+        await this.complete(r, null, true);
         out.completed += 1;
       } catch (err) {
         const after = await esimsRepo.findById(this.db, r.id);

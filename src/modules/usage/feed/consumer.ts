@@ -46,6 +46,42 @@ export interface FeedStats {
 }
 
 const DUPLICATE_WINDOW_MS = 10 * 60_000;
+/** The consumer's ack wait, and how often a burst still being written says so (a third of it). */
+const ACK_WAIT_MS = 30_000;
+const WORKING_EVERY_MS = ACK_WAIT_MS / 3;
+
+/**
+ * Messages between the broker's iterator and the writer: `take` hands over everything received so far (up
+ * to `max`) as soon as there is anything, so a burst never waits for a pull request to fill up or expire;
+ * `push` waits while a full batch is already waiting, so the client stops pulling and memory stays bounded.
+ */
+export class BurstQueue<T> {
+  private items: T[] = [];
+  private ended = false;
+  private wakeTaker: (() => void) | undefined;
+  private wakePusher: (() => void) | undefined;
+
+  constructor(private readonly max: number) {}
+
+  async push(item: T): Promise<void> {
+    while (this.items.length >= this.max) await new Promise<void>((r) => (this.wakePusher = r));
+    this.items.push(item);
+    this.wakeTaker?.();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.wakeTaker?.();
+  }
+
+  /** The next burst; empty once the iterator has ended and everything was taken. */
+  async take(): Promise<T[]> {
+    while (this.items.length === 0 && !this.ended) await new Promise<void>((r) => (this.wakeTaker = r));
+    const burst = this.items.splice(0, this.max);
+    this.wakePusher?.();
+    return burst;
+  }
+}
 
 export class UsageFeed {
   private nc: NatsConnection | undefined;
@@ -128,22 +164,35 @@ export class UsageFeed {
     this.messages = messages;
     this.current = 'ok';
     this.opts.log.info({ stream: this.opts.stream, consumer: this.opts.consumer }, 'usage feed: consuming');
-    let buffer: JsMsg[] = [];
-    for await (const m of messages) {
-      buffer.push(m);
-      // one engine call per burst: everything already received, up to one batch
-      if (buffer.length >= this.opts.batch || messages.getPending() === 0) {
-        await this.process(buffer);
-        buffer = [];
+    const queue = new BurstQueue<JsMsg>(this.opts.batch);
+    const pump = (async () => {
+      try {
+        for await (const m of messages) await queue.push(m);
+      } finally {
+        queue.end();
       }
-    }
-    if (buffer.length) await this.process(buffer);
+    })();
+    // one engine call per burst: whatever arrived while the last burst was being written, up to one batch
+    for (let burst = await queue.take(); burst.length; burst = await queue.take()) await this.process(burst);
+    await pump;
     if (!this.stopped) throw new Error('the consumer stopped');
   }
 
   /** One burst: read, ingest (one or more committed transactions), dead letters, then ack. */
   private async process(batch: JsMsg[]): Promise<void> {
     for (const m of batch) if (m.redelivered) this.counts.redeliveries++;
+    // a long burst tells the broker it is still working on each message, so none is redelivered meanwhile
+    const working = setInterval(() => {
+      for (const m of batch) m.working();
+    }, WORKING_EVERY_MS);
+    try {
+      await this.write(batch);
+    } finally {
+      clearInterval(working);
+    }
+  }
+
+  private async write(batch: JsMsg[]): Promise<void> {
     const read = readMessages(batch);
     let dead: DeadLetter[] = read.dead;
     try {
@@ -204,7 +253,7 @@ export async function ensureTopology(
     await jsm.consumers.add(o.stream, {
       durable_name: o.consumer,
       ack_policy: AckPolicy.Explicit,
-      ack_wait: nanos(30_000),
+      ack_wait: nanos(ACK_WAIT_MS),
       filter_subject: `${o.prefix}.records.>`,
       max_ack_pending: 20_000,
     });

@@ -6,11 +6,16 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
 import { UsageFeed, type FeedStats } from './consumer.js';
+import { PartitionedWriter } from './partition.js';
 
 export function setUpUsageFeed(app: FastifyInstance): void {
   const { config, log } = app.ctx;
   if (!config.USAGE_FEED_NATS_URL) return;
-  const engine = app.services.usageEngine;
+  const writer = new PartitionedWriter(
+    app.services.usageEngine,
+    config.USAGE_FEED_PARTITIONS,
+    config.USAGE_FEED_BATCH,
+  );
   const ingested = app.metrics.usageRecords;
   const feed = new UsageFeed({
     url: config.USAGE_FEED_NATS_URL,
@@ -21,7 +26,7 @@ export function setUpUsageFeed(app: FastifyInstance): void {
     nakDelayMs: config.USAGE_FEED_NAK_DELAY_MS,
     log,
     ingest: async (records) => {
-      const out = await engine.ingest(records, { chunk: config.USAGE_FEED_BATCH });
+      const out = await writer.ingest(records);
       if (out.accepted) ingested.inc({ outcome: 'accepted' }, out.accepted);
       if (out.duplicates) ingested.inc({ outcome: 'duplicate' }, out.duplicates);
       if (out.rejected.length) ingested.inc({ outcome: 'rejected' }, out.rejected.length);

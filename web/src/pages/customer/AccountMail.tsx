@@ -1,6 +1,7 @@
 /**
  * The pages the account e-mails link to, and the one that sends a reset link. The token travels in the
- * link's fragment (#token=...), so it never reaches a server log; the page reads it and posts it.
+ * link's fragment (#token=...), so it never reaches a server log; the page reads it, takes it out of the
+ * address bar (history, a shared screen) and posts it.
  */
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
@@ -10,6 +11,15 @@ import { Link } from '../../router';
 import { useSession } from '../../session';
 
 const tokenOfLink = () => new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
+
+/** The link's token, read once; the address keeps its path only. */
+function useLinkToken(): string {
+  const [token] = useState(tokenOfLink);
+  useEffect(() => {
+    if (location.hash) history.replaceState(history.state, '', location.pathname + location.search);
+  }, []);
+  return token;
+}
 
 export function ForgotPasswordPage() {
   const [sentTo, setSentTo] = useState<string | null>(null);
@@ -55,7 +65,7 @@ export function ForgotPasswordPage() {
 }
 
 export function ResetPasswordPage() {
-  const [token] = useState(tokenOfLink);
+  const token = useLinkToken();
   const reset = useMutation({
     mutationFn: (new_password: string) =>
       unwrap(api.POST('/api/v1/auth/password-reset/confirm', { body: { token, new_password } })),
@@ -121,10 +131,16 @@ export function ResetPasswordPage() {
 
 export function VerifyEmailPage() {
   const session = useSession();
-  const [token] = useState(tokenOfLink);
+  const token = useLinkToken();
   const sent = useRef(false);
   const verify = useMutation({
     mutationFn: () => unwrap(api.POST('/api/v1/auth/verify-email', { body: { token } })),
+    // a signed-in customer's account page shows the address as confirmed at once
+    onSuccess: async () => {
+      if (!session.user) return;
+      const me = await unwrap(api.GET('/api/v1/users/me')).catch(() => null);
+      if (me) session.setUser(me);
+    },
   });
   useEffect(() => {
     // once, also under React's development double effects
