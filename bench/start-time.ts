@@ -62,9 +62,13 @@ async function startOnce(dbUrl: string, tmp: string, label: string): Promise<Sta
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
-if (!values['skip-build'] && values.server === undefined) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+if (!values['skip-build'] && values.server === undefined)
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
 const tmp = mkdtempSync(join(tmpdir(), 'kswifi-start-'));
 console.log(`${SERVER_JS}, db ${kind}, ${runs} runs, load at start ${load()}`);
 const fresh: Start[] = [];

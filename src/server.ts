@@ -47,7 +47,7 @@ async function prepare(config: Config): Promise<void> {
 async function serve(config: Config, runJobs: boolean, prepared?: Promise<void>): Promise<void> {
   let t = performance.now();
   const app = await buildApp(config);
-  t = phase('build', t);
+  phase('build', t);
   // nothing queries a table before ready (the workers start on ready), so building the app need not
   // wait for the migrations; the server listens only once they are done
   await prepared;

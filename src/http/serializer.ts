@@ -51,7 +51,8 @@ function nullableScalar(anyOf: unknown): Record<string, unknown> | undefined {
   const [a, b] = anyOf as Record<string, unknown>[];
   const isNull = (s: Record<string, unknown> | undefined) => s?.type === 'null';
   const value = isNull(b) ? a : isNull(a) ? b : undefined;
-  if (!value || typeof value.type !== 'string' || !SCALARS.has(value.type) || '$ref' in value) return undefined;
+  if (!value || typeof value.type !== 'string' || !SCALARS.has(value.type) || '$ref' in value)
+    return undefined;
   return value;
 }
 

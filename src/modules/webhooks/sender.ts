@@ -8,7 +8,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
-import type { Agent } from 'undici';
+import type { Agent, request as undiciRequest } from 'undici';
 import { hostOf, isPublicAddress, urlProblem } from '../../lib/net-guard.js';
 
 export type LookupFn = (
@@ -94,7 +94,7 @@ async function excerptOf(body: AsyncIterable<Buffer> & { destroy(): void }): Pro
 
 export class WebhookSender {
   // undici (about 1 MB of code) is read at the first delivery, not at every start
-  private agent: Promise<{ agent: Agent; request: typeof import('undici').request }> | undefined;
+  private agent: Promise<{ agent: Agent; request: typeof undiciRequest }> | undefined;
   private closed = false;
 
   constructor(private readonly opts: { timeoutMs: number; allowPrivate: boolean; lookup?: LookupFn }) {}

@@ -23,7 +23,7 @@ import {
   retry,
   wrap,
 } from 'cockatiel';
-import type { Agent } from 'undici';
+import type { Agent, request as undiciRequest } from 'undici';
 
 export const ADMIN_PROTOCOL = 'gsma/rsp/v2.2.0';
 const PATH = '/gsma/rsp2/es2plus/';
@@ -107,7 +107,7 @@ type Json = Record<string, unknown>;
 
 export class Es2Client {
   // undici (about 1 MB of code) is read at the first call, not at every start
-  private agent: Promise<{ agent: Agent; request: typeof import('undici').request }> | undefined;
+  private agent: Promise<{ agent: Agent; request: typeof undiciRequest }> | undefined;
   private readonly policy;
   /** For calls not safe to repeat: retries only attempts that surely did nothing. */
   private readonly oncePolicy;
