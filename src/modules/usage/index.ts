@@ -10,7 +10,7 @@ export const usageModule = defineModule({
   name: 'usage',
   after: ['api-keys'],
   schemas: [UsageRecord, UsageBucket],
-  services: (app) => {
+  services: async (app) => {
     const { db, database, clock, config } = app.ctx;
     app.services.usage = new UsageService(db, clock);
     // one connection (SQLite) means one writer: concurrent batches then share group-committed transactions
@@ -19,7 +19,7 @@ export const usageModule = defineModule({
       lateWindowMs: config.USAGE_LATE_WINDOW_H * 3_600_000,
     });
     // the NATS JetStream feed, when configured: the same engine, fed from the broker
-    setUpUsageFeed(app);
+    await setUpUsageFeed(app);
   },
   routes: [
     { prefix: '/usage', plugin: usageRoutes },

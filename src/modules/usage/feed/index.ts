@@ -5,10 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
-import { UsageFeed, type FeedStats } from './consumer.js';
+import type { FeedStats } from './consumer.js';
 import { PartitionedWriter } from './partition.js';
 
-export function setUpUsageFeed(app: FastifyInstance): void {
+export async function setUpUsageFeed(app: FastifyInstance): Promise<void> {
   const { config, log } = app.ctx;
   if (!config.USAGE_FEED_NATS_URL) return;
   const writer = new PartitionedWriter(
@@ -17,6 +17,8 @@ export function setUpUsageFeed(app: FastifyInstance): void {
     config.USAGE_FEED_BATCH,
   );
   const ingested = app.metrics.usageRecords;
+  // the NATS client is loaded only when the feed is on
+  const { UsageFeed } = await import('./consumer.js');
   const feed = new UsageFeed({
     url: config.USAGE_FEED_NATS_URL,
     stream: config.USAGE_FEED_STREAM,

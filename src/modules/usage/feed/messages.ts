@@ -7,7 +7,9 @@ import type { UsageInput } from '../engine.js';
 import { compileStrict } from '../../../http/validator.js';
 import { MAX_BATCH, UsageRecordInput } from '../schemas.js';
 
-const validRecord = compileStrict<UsageInput>(UsageRecordInput);
+/** The record validator, compiled at the first message (not at every start). */
+let recordValidator: ReturnType<typeof compileStrict<UsageInput>> | undefined;
+const validRecord = () => (recordValidator ??= compileStrict<UsageInput>(UsageRecordInput));
 
 /** Why a record or message went to the dead-letter subject: the engine's reject codes and these. */
 export type DeadCode = 'INVALID_MESSAGE' | 'INVALID_RECORD' | string;
@@ -44,7 +46,7 @@ export function reasonOf(code: string): string {
 }
 
 function describeErrors(): string {
-  const e = validRecord.errors?.[0];
+  const e = validRecord().errors?.[0];
   return e ? `${e.instancePath || 'record'} ${e.message ?? 'is invalid'}` : 'is invalid';
 }
 
@@ -71,7 +73,7 @@ export function readMessages(messages: { seq: number; data: Uint8Array }[]): Rea
       continue;
     }
     items.forEach((item, i) => {
-      if (validRecord(item)) {
+      if (validRecord()(item)) {
         out.records.push(item);
         if (!out.seqOf.has(item.event_id)) out.seqOf.set(item.event_id, m.seq);
       } else {
