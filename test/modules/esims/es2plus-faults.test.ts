@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { CODE_LOST, ORDER_LOST, ORDER_NOT_SENT } from '../../../src/modules/esims/es2plus/provisioner.js';
+import { CODE_LOST, ORDER_LOST, ORDER_NOT_SENT } from '../../../src/modules/esims/es2plus/lost-orders.js';
 import type { EsimView } from '../../../src/modules/esims/schemas.js';
 import { sha256 } from '../../../src/lib/secrets.js';
 import { es2plusSettings } from '../../fixtures/es2plus.js';

@@ -16,22 +16,15 @@ import { isFqdn } from '../../../lib/activation-code.js';
 import type { Clock } from '../../../lib/clock.js';
 import { sha256 } from '../../../lib/secrets.js';
 import type { ActivityService } from '../../activity/service.js';
-import { alertsRepo } from '../../alerts/repository.js';
 import { SYSTEM_META, moveEsim } from '../history.js';
 import type { EsimActor } from '../lifecycle.js';
 import { esimsRepo } from '../repository.js';
 import { Es2Failure, Es2Unavailable, type Es2Client, type Es2Logger } from './client.js';
+import { alertPossibleOrphan, CODE_LOST, noteLost, ORDER_NOT_SENT, type LostOrders } from './lost-orders.js';
 import { es2Key, es2Problem } from './problems.js';
 import type { StockService } from './stock.js';
 
 export const SMDP_ACTOR: EsimActor = { type: 'system', id: 'es2plus' };
-/** smdp_status of a row whose DownloadOrder by profile type got no answer (it may have been carried out). */
-export const ORDER_LOST = 'DownloadOrder answer lost';
-/** smdp_status of an order with a confirmation code that the reconciler cancels (see `reconcile`). */
-export const CODE_LOST = 'cancelled by the reconciler: its confirmation code was only in the failed answer';
-/** smdp_status of a row whose DownloadOrder surely never reached the SM-DP+ (no connection, breaker open). */
-export const ORDER_NOT_SENT = 'DownloadOrder not sent';
-
 export interface ProvisionerOptions {
   /** The activation code's SM-DP+ address when ConfirmOrder returns none. */
   smdpAddress: string;
@@ -57,6 +50,10 @@ export class Provisioner {
     private readonly opts: ProvisionerOptions,
   ) {}
 
+  private get lost(): LostOrders {
+    return { db: this.db, clock: this.clock, log: this.log };
+  }
+
   /**
    * Orders and confirms the profile of a `provisioning` row; the released row, or the problem to answer
    * (the row then either waits for the reconciler or is deleted with the SM-DP+ status).
@@ -74,7 +71,7 @@ export class Provisioner {
     } catch (err) {
       if (err instanceof Es2Failure) await this.abandon(r, `${err.fn} Failed ${es2Key(err)}`, err);
       else if (r !== row && r.smdp_ordered_at !== null) await this.keepOrdered(r);
-      else if (r === row && row.smdp_ordered_at === null && !row.iccid) await this.noteLost(row, err);
+      else if (r === row && row.smdp_ordered_at === null && !row.iccid) await noteLost(this.lost, row, err);
       throw es2Problem(err);
     }
   }
@@ -99,43 +96,11 @@ export class Provisioner {
     return this.complete(reset, code, true);
   }
 
-  /** A DownloadOrder by type that may have been carried out without our hearing of it is noted on the row. */
-  private async noteLost(r: EsimRow, err: unknown): Promise<void> {
-    if (!(err instanceof Es2Unavailable) || r.smdp_status === ORDER_LOST) return;
-    const status = err.mayHaveRun ? ORDER_LOST : ORDER_NOT_SENT;
-    if (r.smdp_status !== status)
-      await esimsRepo.setProvisioningStatus(this.db, r.id, status, this.clock.now());
-    if (err.mayHaveRun)
-      this.log.warn({ esim_id: r.id, err: err.message }, 'DownloadOrder by type: no answer');
-  }
-
-  /**
-   * A DownloadOrder by type sent again for a row whose earlier one may have reserved a profile (its answer
-   * was lost, or the process stopped): SGP.22 v2.2 has no function to find that profile, so an admin
-   * alert names the order, to be matched against the SM-DP+'s records and cancelled there.
-   */
-  private async alertPossibleOrphan(r: EsimRow): Promise<void> {
-    const when = new Date(r.created_at).toISOString();
-    await alertsRepo.raise(this.db, {
-      kind: 'esim.order_unknown',
-      message:
-        `A DownloadOrder of profile type ${r.profile_type ?? '?'} for eSIM ${r.id} (created ${when}) got no ` +
-        `answer, so it was ordered again. The SM-DP+ may hold a second profile reserved for us that we do ` +
-        `not know: look for a profile of that type left Allocated without a matching ID and cancel it there.`,
-      refType: 'esim',
-      refId: r.id,
-      dedupeKey: `esim.order_unknown:${r.id}`,
-      at: this.clock.now(),
-    });
-  }
-
   /** DownloadOrder; the row as it is once ordered (ICCID and smdp_ordered_at), not written yet. */
   private async download(r: EsimRow, again: boolean): Promise<EsimRow> {
     const type = r.profile_type ?? undefined;
     // a row found again without an answer noted as lost: its process stopped, maybe after sending
-    if (again && !r.iccid && r.smdp_status !== ORDER_NOT_SENT) {
-      await this.alertPossibleOrphan(r);
-    }
+    if (again && !r.iccid && r.smdp_status !== ORDER_NOT_SENT) await alertPossibleOrphan(this.lost, r);
     let iccid: string;
     try {
       ({ iccid } = await this.client.downloadOrder({
