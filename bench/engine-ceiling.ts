@@ -13,10 +13,9 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openDatabase } from '../src/db/index.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { DAY_MS, systemClock } from '../src/lib/clock.js';
-import { newId } from '../src/lib/ids.js';
+import { systemClock } from '../src/lib/clock.js';
 import { UsageEngine, type UsageInput } from '../src/modules/usage/engine.js';
-import { seedEsim, seedPack } from '../test/fixtures/usage.js';
+import { seedFleet } from '../test/fixtures/usage.js';
 import { freshDatabase, type BenchDb } from './db.js';
 import { cpuSample, cpuShares } from './proc.js';
 
@@ -66,22 +65,7 @@ async function main(): Promise<void> {
   try {
     await migrateToLatest(h.db);
     const now = Date.now();
-    const userId = newId();
-    await h.db
-      .insertInto('users')
-      .values({
-        ...{ id: userId, email: `${userId}@bench.example`, password_hash: 'x', full_name: null },
-        ...{ phone_number: null, role: 'user', status: 'active', created_at: now, updated_at: now },
-        ...{ last_login_at: null, deleted_at: null },
-      })
-      .execute();
-    const iccids: string[] = [];
-    for (let i = 0; i < ESIMS; i++) {
-      const e = await seedEsim(h.db, userId);
-      iccids.push(e.iccid);
-      const pack = { userId, esimId: e.id, status: 'active' as const, totalBytes: 1e15 };
-      await seedPack(h.db, { ...pack, createdAt: now - DAY_MS });
-    }
+    const iccids = await seedFleet(h.db, ESIMS, now);
     const engine = new UsageEngine(h.db, systemClock, { groupCommit: h.pool().max === 1 });
     if (args.statements) timeStatements();
     const at = new Date(now - 60_000).toISOString();

@@ -15,11 +15,9 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { openDatabase } from '../src/db/index.js';
-import { DAY_MS } from '../src/lib/clock.js';
-import { newId } from '../src/lib/ids.js';
 import type { UsageInput } from '../src/modules/usage/engine.js';
 import { publishUsage } from '../src/modules/usage/feed/publish.js';
-import { seedEsim, seedPack } from '../test/fixtures/usage.js';
+import { seedFleet } from '../test/fixtures/usage.js';
 import { cpuSample, cpuShares, freePort, sleep } from './proc.js';
 
 const { values: opt } = parseArgs({
@@ -76,36 +74,8 @@ async function main(): Promise<void> {
   try {
     cluster('start');
     // one user, ESIMS eSIMs, each with an active pack large enough never to run out
-    const userId = newId();
     const now = Date.now();
-    await database.db
-      .insertInto('users')
-      .values({
-        id: userId,
-        email: `${tag}@bench.example`,
-        password_hash: 'x',
-        full_name: null,
-        phone_number: null,
-        role: 'user',
-        status: 'active',
-        created_at: now,
-        updated_at: now,
-        last_login_at: null,
-        deleted_at: null,
-      })
-      .execute();
-    const iccids: string[] = [];
-    for (let i = 0; i < ESIMS; i++) {
-      const esim = await seedEsim(database.db, userId);
-      iccids.push(esim.iccid);
-      await seedPack(database.db, {
-        userId,
-        esimId: esim.id,
-        status: 'active',
-        totalBytes: 1e15,
-        createdAt: now - DAY_MS,
-      });
-    }
+    const iccids = await seedFleet(database.db, ESIMS, now);
     const at = new Date(now - 60_000).toISOString();
     const records: UsageInput[] = [];
     let expected = 0;
