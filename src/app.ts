@@ -40,7 +40,8 @@ import { securityHeadersPlugin } from './plugins/security-headers.js';
 import { webPlugin } from './plugins/web.js';
 import type { Services } from './services.js';
 import { SessionCache, SessionEvents, createSessionBus } from './sessions/index.js';
-import type { UserRow } from './db/types.js';
+import { PackListCache, onPacksChanged } from './sessions/pack-lists.js';
+import type { PackRow, UserRow } from './db/types.js';
 import { VERSION } from './version.js';
 
 export interface AppDeps {
@@ -97,6 +98,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // by the bus (src/sessions/index.ts picks it: PostgreSQL LISTEN/NOTIFY, Redis, the cluster or local)
   const bus = await createSessionBus({ dialect: database.dialect, database, config, log: app.log });
   const sessionCache = new SessionCache<UserRow>(bus, { ttlMs: config.SESSION_CACHE_TTL_S * 1000, clock });
+  const events = new SessionEvents(bus);
+  // each user's newest packs: every pack write names its user after commit, and this bus tells everyone
+  const packLists = new PackListCache<PackRow>(bus, { ttlMs: config.PACK_LIST_CACHE_TTL_S * 1000, clock });
+  const stopPackEvents = onPacksChanged(database.db, (ids) => void events.packs(ids));
   const ctx: AppContext = {
     config,
     database,
@@ -104,11 +109,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     dialect: database.dialect,
     clock,
     log: app.log,
-    sessions: { bus, cache: sessionCache, events: new SessionEvents(bus) },
+    sessions: { bus, cache: sessionCache, events },
+    packLists,
   };
   app.decorate('ctx', ctx);
   // in this order: the cache stops listening, the bus closes its channel, then the database goes
   app.addHook('onClose', async () => {
+    stopPackEvents();
+    packLists.close();
     sessionCache.close();
     await bus.close();
     if (!deps.database) await database.close();

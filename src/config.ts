@@ -38,6 +38,8 @@ export const ConfigSchema = Type.Object({
   LOGIN_LOCK_S: Int(900, 1, 86400),
   /** How long authenticate trusts a cached user row or session at most (0: read them on every request). */
   SESSION_CACHE_TTL_S: Int(30, 0, 3600),
+  /** How long `GET /packs` trusts a user's cached pack list at most (0: read it on every request). */
+  PACK_LIST_CACHE_TTL_S: Int(30, 0, 3600),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   LOG_FILE: Type.Optional(Type.String({ minLength: 1 })),

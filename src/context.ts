@@ -5,9 +5,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
 import type { DatabaseHandle, Db, Dialect } from './db/index.js';
-import type { UserRow } from './db/types.js';
+import type { PackRow, UserRow } from './db/types.js';
 import type { Clock } from './lib/clock.js';
 import type { Sessions } from './sessions/events.js';
+import type { PackListCache } from './sessions/pack-lists.js';
 
 export interface AppContext {
   config: Config;
@@ -18,4 +19,6 @@ export interface AppContext {
   log: FastifyBaseLogger;
   /** What authenticate caches (the users row, session liveness), its bus, and the services' publisher. */
   sessions: Sessions<UserRow>;
+  /** Each user's newest packs (`GET /packs`), invalidated by the same bus on every pack change. */
+  packLists: PackListCache<PackRow>;
 }

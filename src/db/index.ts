@@ -190,6 +190,12 @@ export function openDatabase(url: string, opts: DatabaseOptions = {}): DatabaseH
 }
 
 const afterCommit = new WeakMap<Tx, (() => void)[]>();
+const roots = new WeakMap<Tx, Db>();
+
+/** The database a transaction of `transaction()` runs on (`db` itself when it is not such a transaction). */
+export function rootOf(db: Executor): Executor {
+  return (db.isTransaction && roots.get(db as Tx)) || db;
+}
 
 /**
  * Runs `callback` once the transaction `db` commits (never when it rolls back); at once when `db` is not a
@@ -218,6 +224,7 @@ export async function transaction<T>(db: Executor, fn: (tx: Tx) => Promise<T>): 
     try {
       const result = await (db as Db).transaction().execute((tx) => {
         afterCommit.set(tx, committed);
+        roots.set(tx, db as Db);
         return fn(tx);
       });
       for (const callback of committed) callback();

@@ -19,6 +19,10 @@ export type InvalidationEvent =
   | { t: 'session'; id: string }
   /** every session of a user was revoked: password change, suspension, deletion, demo reset */
   | { t: 'user-sessions'; id: string }
+  /** the packs of these users changed (bought, moved, debited): their cached pack lists are stale */
+  | { t: 'packs'; ids: string[] }
+  /** every cached pack list is stale (a change too wide to name its users) */
+  | { t: 'packs-all' }
   /** forget everything (a bus reconnect, a bulk change made outside the services) */
   | { t: 'all' };
 
@@ -59,11 +63,24 @@ export const silentLogger: BusLogger = {
 
 const KINDS = new Set(['user', 'session', 'user-sessions']);
 
+/**
+ * The most user ids one `packs` event carries: 100 ids of at most 64 characters stay well under
+ * PostgreSQL's 8,000-byte NOTIFY payload.
+ */
+export const PACKS_EVENT_MAX_IDS = 100;
+
+const isId = (id: unknown): id is string => typeof id === 'string' && id !== '' && id.length <= 64;
+
 /** Parses a wire event; anything malformed is null (ignored by the receiver, never thrown). */
 export function parseEvent(value: unknown): InvalidationEvent | null {
   if (typeof value !== 'object' || value === null) return null;
-  const { t, id } = value as { t?: unknown; id?: unknown };
+  const { t, id, ids } = value as { t?: unknown; id?: unknown; ids?: unknown };
   if (t === 'all') return { t: 'all' };
+  if (t === 'packs-all') return { t: 'packs-all' };
+  if (t === 'packs') {
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > PACKS_EVENT_MAX_IDS) return null;
+    return ids.every(isId) ? { t: 'packs', ids: ids as string[] } : null;
+  }
   if (typeof t !== 'string' || !KINDS.has(t)) return null;
   if (typeof id !== 'string' || id === '' || id.length > 200) return null;
   return { t, id } as InvalidationEvent;

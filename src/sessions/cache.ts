@@ -101,6 +101,7 @@ export class SessionCache<U = unknown> {
   }
 
   onEvent(event: InvalidationEvent): void {
+    if (event.t === 'packs' || event.t === 'packs-all') return; // the pack lists' cache (pack-lists.ts)
     this.generation++;
     this.counts.invalidations++;
     switch (event.t) {

@@ -80,7 +80,7 @@ if (ORPHAN) {
     throw new Error(`a cluster worker on SQLite must get the cluster bus, not ${bus.kind}`);
   if (!bus.healthy()) throw new Error('a connected worker with a relay must be healthy');
   bus.subscribe((event) => {
-    if (event.t === 'all') return;
+    if (!('id' in event)) return;
     const msg: Heard = { fixture: 'heard', worker: index, id: event.id };
     process.send!(msg);
   });

@@ -42,7 +42,7 @@ function recorder(bus: PgBus) {
   const at = new Map<string, number>();
   bus.subscribe((e) => {
     events.push(e);
-    if (e.t !== 'all') at.set(e.id, performance.now());
+    if ('id' in e) at.set(e.id, performance.now());
   });
   return { events, at };
 }
@@ -91,7 +91,7 @@ describe(
         const kind = (['user', 'session', 'user-sessions'] as const)[(i + 3) % 3]!;
         const arrived = new Promise<number>((resolve) => {
           const off = b.subscribe((e) => {
-            if (e.t !== 'all' && e.id === id) {
+            if ('id' in e && e.id === id) {
               off();
               resolve(performance.now());
             }

@@ -38,7 +38,7 @@ async function within(promise: Promise<number>, ms: number): Promise<number> {
 function arrival(bus: RedisBus, id: string): Promise<number> {
   return new Promise((resolve) => {
     const off = bus.subscribe((e) => {
-      if (e.t !== 'all' && e.id === id) {
+      if ('id' in e && e.id === id) {
         off();
         resolve(performance.now());
       }

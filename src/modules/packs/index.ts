@@ -10,7 +10,12 @@ export const packsModule = defineModule({
   after: ['activity', 'plans'],
   schemas: [Pack, Order, Checkout],
   services: (app) => {
-    app.services.packs = new PacksService(app.ctx.db, app.ctx.clock, app.services.activity);
+    app.services.packs = new PacksService(
+      app.ctx.db,
+      app.ctx.clock,
+      app.services.activity,
+      app.ctx.packLists,
+    );
   },
   routes: [{ prefix: '/packs', plugin: packsRoutes }],
   adminRoutes: [adminPacksRoutes],

@@ -2,11 +2,15 @@
  * SQL for packs (orders are in orders.repository.ts). Takes the database or a transaction first; holds no rules: the statuses
  * a conditional UPDATE may start from are passed in by the caller (from lifecycle.ts). The usage engine
  * reads and debits packs through `lockOpen` and `applyDebits`, inside its own transaction.
+ *
+ * Every statement that changes a pack names its user with `packsChanged`: the cached pack lists of those
+ * users are forgotten on every instance once the transaction commits (sessions/pack-lists.ts).
  */
 import { CompiledQuery, sql, type ExpressionBuilder, type Updateable } from 'kysely';
 import { cachedText, chunks } from '../../db/batch.js';
 import type { Executor } from '../../db/index.js';
 import type { Database, PackRow, PackStatus, PacksTable } from '../../db/types.js';
+import { packsChanged } from '../../sessions/pack-lists.js';
 import { packNoticeSent } from '../notifications/repository.js';
 import { OPEN_PACK_STATUSES } from './lifecycle.js';
 
@@ -127,8 +131,10 @@ export const packsRepo = {
     return new Map(rows.map((r) => [r.id, r.name]));
   },
 
-  insert(db: Executor, row: PackRow): Promise<PackRow> {
-    return db.insertInto('packs').values(row).returningAll().executeTakeFirstOrThrow();
+  async insert(db: Executor, row: PackRow): Promise<PackRow> {
+    const created = await db.insertInto('packs').values(row).returningAll().executeTakeFirstOrThrow();
+    packsChanged(db, [row.user_id]);
+    return created;
   },
 
   /**
@@ -149,7 +155,9 @@ export const packsRepo = {
       .where('status', 'in', [...where.from])
       .where((eb) => unexpired(eb, where.now));
     if (where.unused) q = q.where('used_bytes', '=', 0);
-    return q.returningAll().executeTakeFirst();
+    const updated = await q.returningAll().executeTakeFirst();
+    if (updated) packsChanged(db, [where.userId]);
+    return updated;
   },
 
   /**
@@ -195,6 +203,10 @@ export const packsRepo = {
         throw new PackChangedError(`${part.length - updated} pack(s) changed during a debit`);
       }
     }
+    packsChanged(
+      db,
+      changes.map((c) => c.before.user_id),
+    );
   },
 
   /** The user's packs (every status) and the bytes debited from them, for the operators' account detail. */
@@ -249,7 +261,7 @@ export const sweepRepo = {
    * expiry) and returns them. Guarded by the same condition in the UPDATE, so a pack a concurrent sweep
    * or debit already moved is skipped.
    */
-  expireDue(db: Executor, now: number, limit: number): Promise<SweptPack[]> {
+  async expireDue(db: Executor, now: number, limit: number): Promise<SweptPack[]> {
     const due = db
       .selectFrom('packs')
       .select('id')
@@ -257,7 +269,7 @@ export const sweepRepo = {
       .where('expires_at', '<=', now)
       .orderBy('expires_at')
       .limit(limit);
-    return db
+    const expired = await db
       .updateTable('packs')
       .set((eb) => ({ status: 'expired', ended_at: eb.ref('expires_at'), updated_at: now }))
       .where('id', 'in', due)
@@ -265,6 +277,11 @@ export const sweepRepo = {
       .where('expires_at', '<=', now)
       .returning(PACK_FIELDS)
       .execute();
+    packsChanged(
+      db,
+      expired.map((p) => p.user_id),
+    );
+    return expired;
   },
 
   /** Active packs expiring in (now, until] that have no `pack_expiring` notification yet. */

@@ -9,6 +9,7 @@ import type { OrderRow, PackRow, PackStatus } from '../../db/types.js';
 import { conflict, notFound } from '../../errors.js';
 import { iso, type Clock } from '../../lib/clock.js';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
+import type { PackListCache } from '../../sessions/pack-lists.js';
 import type { ActivityService, RequestMeta } from '../activity/service.js';
 import {
   OPEN_PACK_STATUSES,
@@ -86,6 +87,8 @@ export class PacksService {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly activity: ActivityService,
+    /** The callers' first pages (GET /packs without a cursor or filter); none: always read. */
+    private readonly lists?: PackListCache<PackRow>,
   ) {
     this.purchases = new PurchaseService(db, clock, activity);
   }
@@ -115,9 +118,18 @@ export class PacksService {
     return toPackView(await this.purchases.grant(input, reason, meta), this.clock.now());
   }
 
-  /** The caller's packs (see listAll). */
-  list(userId: string, o: PackListOptions): Promise<Page<PackView>> {
-    return this.listAll({ ...o, userId });
+  /**
+   * The caller's packs (see listAll). The first page without a status filter, which every app screen
+   * asks for, comes from the pack-list cache (invalidated on every change of the user's packs).
+   */
+  async list(userId: string, o: PackListOptions): Promise<Page<PackView>> {
+    if (!this.lists || o.status !== undefined || o.cursor !== undefined)
+      return this.listAll({ ...o, userId });
+    const rows = await this.lists.firstPage(userId, o.limit, (limit) =>
+      packsRepo.list(this.db, { userId, now: this.clock.now(), limit }),
+    );
+    const now = this.clock.now();
+    return toPage(rows, o.limit, (r) => toPackView(r, now));
   }
 
   /** Packs matching the filter, newest first; `status` is the effective status at the clock. */
