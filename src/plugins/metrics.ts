@@ -122,6 +122,31 @@ export const metricsPlugin = fp(
       'Times the session invalidation channel came back after being lost',
       () => bus.stats().reconnects,
     );
+    // the pack-list cache (src/sessions/pack-lists.ts): GET /packs first pages, cleared by the same bus
+    const packLists = ctx.packLists;
+    new Gauge({
+      name: 'pack_list_cache_entries',
+      help: 'Users whose newest packs the pack-list cache holds',
+      registers: [registry],
+      collect() {
+        this.set(packLists.stats().users);
+      },
+    });
+    counterOf(
+      'pack_list_cache_hits_total',
+      'Pack lists answered from the cache',
+      () => packLists.stats().hits,
+    );
+    counterOf(
+      'pack_list_cache_misses_total',
+      'Pack lists read from the database (then kept)',
+      () => packLists.stats().misses,
+    );
+    counterOf(
+      'pack_list_cache_bypasses_total',
+      'Pack lists read from the database because the invalidation channel was down',
+      () => packLists.stats().bypasses,
+    );
     app.decorate('metrics', { registry, usageRecords });
 
     app.addHook('onResponse', async (request, reply) => {
