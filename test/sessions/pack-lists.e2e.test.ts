@@ -160,14 +160,22 @@ describe(
       return { pack, headers, buy, usage, onB: () => call(b!, 'GET', '/api/v1/packs', headers) };
     }
 
+    /** B's pack_list_cache_hits_total, from its /metrics (no METRICS_TOKEN in these processes). */
+    async function packListHits(on: ServerProcess): Promise<number> {
+      const text = await (await fetch(`${on.base}/metrics`)).text();
+      return Number(/^pack_list_cache_hits_total (\d+)$/m.exec(text)?.[1] ?? NaN);
+    }
+
     /** Warm B, change on A, poll B: the ms between A's answer and B's new list (best of ATTEMPTS tries). */
     async function measure(label: string, setup: () => Promise<Crossing & { ask: () => Promise<Answer> }>) {
       const tries: number[] = [];
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
         const s = await setup();
         await until(`${label}: B before`, s.ask, s.before);
+        const hitsBefore = await packListHits(b!);
         const warm = await s.ask(); // the second read is B's cache
         assert.ok(s.before(warm), `${label}: B warm ${JSON.stringify(warm.body)}`);
+        assert.ok((await packListHits(b!)) > hitsBefore, `${label}: B answered from its cache`);
         const changed = await s.change();
         assert.equal(changed.status, s.changeStatus, `${label}: A's answer ${JSON.stringify(changed.body)}`);
         const seen = await until(`${label}: B after`, s.ask, s.after);
