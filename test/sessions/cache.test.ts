@@ -6,22 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ManualClock } from '../../src/lib/clock.js';
-import { BaseBus, LocalBus, type InvalidationEvent } from '../../src/sessions/bus.js';
+import { LocalBus, type InvalidationEvent } from '../../src/sessions/bus.js';
 import { SessionCache } from '../../src/sessions/cache.js';
-
-/** A bus whose health the test sets; `publish` delivers locally only. */
-class FakeBus extends BaseBus {
-  readonly kind = 'local' as const;
-  constructor() {
-    super({ info: () => undefined, warn: () => undefined, error: () => undefined });
-    this.setHealthy(true);
-  }
-  set(up: boolean): void {
-    this.setHealthy(up);
-  }
-  protected async send(): Promise<void> {}
-  async close(): Promise<void> {}
-}
+import { FakeBus } from '../fixtures/fake-bus.js';
 
 interface User {
   id: string;

@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { cutListener } from '../fixtures/listener-cutter.js';
 import { startServer, stopServer, type ServerProcess } from '../fixtures/server-process.js';
 import { PG_ADMIN_URL, freshDatabaseUrl, pgAvailable } from '../helper.js';
 
@@ -294,20 +295,7 @@ describe(
       for (let i = 0; i < 2; i++) assert.equal((await call(b!, 'GET', ME, u.access)).status, 200);
 
       // B's listener is terminated each time it comes back, for as long as the window lasts
-      const appName = `kswifi-sessions-${b!.process.pid}-%`;
-      let cutting = true;
-      let cuts = 0;
-      const cutter = (async () => {
-        while (cutting) {
-          const { rows } = await maintenance!.query<{ ok: boolean }>(
-            `select pg_terminate_backend(pid) as ok from pg_stat_activity
-            where datname = $1 and application_name like $2`,
-            [database, appName],
-          );
-          cuts += rows.filter((r) => r.ok).length;
-          await sleep(5);
-        }
-      })();
+      const cutter = cutListener(maintenance!, database, b!.process.pid);
       try {
         const degraded = await until('B /ready degraded', () => call(b!, 'GET', '/ready'), { status: 200 });
         let ready = degraded;
@@ -323,7 +311,7 @@ describe(
           sessions: 'degraded',
           usage_feed: 'off',
         });
-        assert.ok(cuts >= 1, 'the listener was found by its application_name and terminated');
+        assert.ok(cutter.cuts() >= 1, 'the listener was found by its application_name and terminated');
         const metrics = await fetch(`${b!.base}/metrics`).then((r) => r.text());
         assert.match(metrics, /^session_cache_trusted 0$/m);
 
@@ -337,8 +325,7 @@ describe(
         const bypassed = await fetch(`${b!.base}/metrics`).then((r) => r.text());
         assert.match(bypassed, /^session_cache_bypasses_total [1-9]\d*$/m);
       } finally {
-        cutting = false;
-        await cutter;
+        await cutter.stop();
       }
 
       // the channel comes back by itself, and events cross again

@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { openDatabase, type DatabaseHandle } from '../../src/db/index.js';
+import { cutListener } from '../fixtures/listener-cutter.js';
 import { startServer, stopServer, type ServerProcess } from '../fixtures/server-process.js';
 import { eventId, seedEsim } from '../fixtures/usage.js';
 import { PG_ADMIN_URL, freshDatabaseUrl, pgAvailable } from '../helper.js';
@@ -233,27 +234,14 @@ describe(
       for (let i = 0; i < 2; i++) assert.equal(usedOn(await s.onB(), s.pack.id), 0);
 
       // B's listener is terminated each time it comes back, for as long as the window lasts
-      const appName = `kswifi-sessions-${b!.process.pid}-%`;
-      let cutting = true;
-      let cuts = 0;
-      const cutter = (async () => {
-        while (cutting) {
-          const { rows } = await maintenance!.query<{ ok: boolean }>(
-            `select pg_terminate_backend(pid) as ok from pg_stat_activity
-          where datname = $1 and application_name like $2`,
-            [dbName, appName],
-          );
-          cuts += rows.filter((r) => r.ok).length;
-          await sleep(5);
-        }
-      })();
+      const cutter = cutListener(maintenance!, dbName, b!.process.pid);
       try {
         await until(
           'B degraded',
           () => call(b!, 'GET', '/ready'),
           (r) => r.body.sessions === 'degraded',
         );
-        assert.ok(cuts >= 1, 'the listener was found by its application_name and terminated');
+        assert.ok(cutter.cuts() >= 1, 'the listener was found by its application_name and terminated');
         // B reads while degraded (a cache that kept these would now be stale)
         for (let i = 0; i < 2; i++) assert.equal(usedOn(await s.onB(), s.pack.id), 0);
         const debit = await s.usage(777);
@@ -264,8 +252,7 @@ describe(
         assert.equal(more.status, 200);
         assert.equal(usedOn(await s.onB(), s.pack.id), 800);
       } finally {
-        cutting = false;
-        await cutter;
+        await cutter.stop();
       }
 
       // the channel comes back by itself, and changes cross again

@@ -7,22 +7,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ManualClock } from '../../src/lib/clock.js';
-import { BaseBus, type InvalidationEvent } from '../../src/sessions/bus.js';
+import type { InvalidationEvent } from '../../src/sessions/bus.js';
 import { PackListCache } from '../../src/sessions/pack-lists.js';
-
-/** A bus whose health the test sets; `publish` delivers locally only. */
-class FakeBus extends BaseBus {
-  readonly kind = 'local' as const;
-  constructor() {
-    super({ info: () => undefined, warn: () => undefined, error: () => undefined });
-    this.setHealthy(true);
-  }
-  set(up: boolean): void {
-    this.setHealthy(up);
-  }
-  protected async send(): Promise<void> {}
-  async close(): Promise<void> {}
-}
+import { FakeBus } from '../fixtures/fake-bus.js';
 
 interface Row {
   id: string;
