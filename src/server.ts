@@ -27,7 +27,7 @@ function phase(name: string, since: number): number {
 async function prepare(config: Config): Promise<void> {
   const t = performance.now();
   const log = createLogger(config);
-  const database = openDatabase(config.DATABASE_URL, { poolMax: 2 });
+  const database = openDatabase(config.DATABASE_URL, { poolMax: 2, batchSchemaChanges: true });
   const { ADMIN_EMAIL: email, ADMIN_PASSWORD: password } = config;
   let passwordHash: Promise<string> | undefined;
   try {

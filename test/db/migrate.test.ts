@@ -89,6 +89,20 @@ for (const dialect of DIALECTS as Dialect[]) {
       assert.deepEqual(await migrationState(database.db, dialect), { fresh: false, current: true });
     });
 
+    test('when the migrations run with schema changes sent together, then the schema is the same', async () => {
+      const other = await freshDatabaseUrl(dialect);
+      const batched = openDatabase(other.url, { batchSchemaChanges: true });
+      try {
+        const result = await migrateToLatest(batched.db);
+        assert.ok(result.results?.every((r) => r.status === 'Success'));
+        assert.deepEqual(await schemaOf(batched), await schemaOf(database));
+        assert.deepEqual(await migrationState(batched.db, dialect), { fresh: false, current: true });
+      } finally {
+        await batched.close();
+        await other.drop();
+      }
+    });
+
     test('when two emails differ only in case, then the database itself refuses the second', async () => {
       const row = (id: string, email: string) => ({
         id,
