@@ -89,6 +89,8 @@ export function targets(
   servers: ServerRun[],
   run: { dbKind: BenchDb; workerCounts: number[] },
   bcryptBest?: number,
+  /** The same ceiling measured again after the server runs (the login target uses the mean of both). */
+  bcryptAfter?: number,
 ): Target[] {
   const { dbKind, workerCounts } = run;
   const out: Target[] = [];
@@ -122,12 +124,19 @@ export function targets(
   }
   for (const w of workerCounts) {
     const login = find('login', w);
-    if (login && bcryptBest)
+    if (login && bcryptBest) {
+      const pct = (c: number) => `${Math.round((login.rps! / c) * 100)}%`;
+      const ceiling = bcryptAfter ? (bcryptBest + bcryptAfter) / 2 : bcryptBest;
+      const both = bcryptAfter
+        ? `${login.rps} / ${r2(ceiling)} (mean of ${bcryptBest} before and ${bcryptAfter} after) = ${pct(ceiling)}` +
+          ` (${pct(bcryptBest)} of the one before, ${pct(bcryptAfter)} of the one after)`
+        : `${login.rps} / ${bcryptBest} = ${pct(bcryptBest)}`;
       out.push({
         target: `login: >= 90% of the bcrypt ceiling (${w} worker${w > 1 ? 's' : ''})`,
-        value: `${login.rps} / ${bcryptBest} = ${Math.round((login.rps! / bcryptBest) * 100)}%`,
-        met: login.rps! / bcryptBest >= 0.9,
+        value: both,
+        met: login.rps! / ceiling >= 0.9,
       });
+    }
     const storm = find('login-storm-lag', w);
     if (storm)
       out.push({

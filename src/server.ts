@@ -8,12 +8,12 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/index.js';
-import { migrateToLatest } from './db/migrate.js';
+import { migrateToLatest, migrationState } from './db/migrate.js';
 import { createLogger } from './logger.js';
 import { startJobs } from './jobs.js';
 import { startEs2plus } from './modules/esims/es2plus/runtime.js';
 import { startClusterRelay } from './sessions/cluster-bus.js';
-import { ensureAdminFromOutside } from './modules/users/bootstrap.js';
+import { ensureAdminFromOutside, hashAdminPassword } from './modules/users/bootstrap.js';
 
 // performance.now() counts from the process's start: here, after every static import has loaded
 const phases: Record<string, number> = { load: Math.round(performance.now()) };
@@ -27,14 +27,31 @@ function phase(name: string, since: number): number {
 async function prepare(config: Config): Promise<void> {
   const t = performance.now();
   const log = createLogger(config);
-  const database = openDatabase(config.DATABASE_URL, { poolMax: 2 });
+  const database = openDatabase(config.DATABASE_URL, { poolMax: 2, batchSchemaChanges: true });
+  const { ADMIN_EMAIL: email, ADMIN_PASSWORD: password } = config;
+  let passwordHash: Promise<string> | undefined;
   try {
-    const result = await migrateToLatest(database.db);
-    const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
-    if (applied.length) log.info({ applied }, 'migrations applied');
-    if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-      const { ADMIN_EMAIL: email, ADMIN_PASSWORD: password } = config;
-      const { created } = await ensureAdminFromOutside(database, config, email, password, false);
+    const state = await migrationState(database.db, database.dialect);
+    // a fresh database has no admin yet: its hash (~250 ms of bcrypt on libuv's thread pool) runs while
+    // the migrations do instead of after them; on a populated one nothing is hashed unless needed
+    if (state.fresh && email && password) {
+      passwordHash = hashAdminPassword(config, password);
+      passwordHash.catch(() => undefined); // awaited by ensureAdmin; a failed migration leaves it unread
+    }
+    if (!state.current) {
+      const result = await migrateToLatest(database.db);
+      const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+      if (applied?.length) log.info({ applied }, 'migrations applied');
+    }
+    if (email && password) {
+      const { created } = await ensureAdminFromOutside(
+        database,
+        config,
+        email,
+        password,
+        false,
+        passwordHash,
+      );
       log.info({ email, created }, 'admin bootstrap');
     }
   } finally {

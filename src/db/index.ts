@@ -17,6 +17,7 @@ import {
   type Transaction,
 } from 'kysely';
 import pg from 'pg';
+import { batchSchemaChanges } from './ddl-batch.js';
 import type { Database } from './types.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -38,6 +39,8 @@ export interface DatabaseOptions {
   poolMax?: number;
   statementTimeoutMs?: number;
   onPoolError?: (err: Error) => void;
+  /** PostgreSQL: queue schema changes inside transactions and send them together (see ddl-batch.ts). */
+  batchSchemaChanges?: boolean;
 }
 
 // pg hands BIGINT (int8) and NUMERIC (sum() of bigint) back as strings; bytes and money must be numbers,
@@ -158,6 +161,7 @@ function openPostgres(url: string, opts: DatabaseOptions): DatabaseHandle {
   pool.on('acquire', (client) => busy.add(client));
   pool.on('release', (_err, client) => busy.delete(client));
   pool.on('connect', (client) => {
+    if (opts.batchSchemaChanges) batchSchemaChanges(client);
     client.on('error', (err) => {
       if (busy.has(client)) opts.onPoolError?.(err); // an idle client's error is logged by the pool's
     });

@@ -2,7 +2,8 @@
  * Versioned migrations through Kysely's Migrator. The list is static (imported, not read from disk) so the
  * same code runs from src/ under tsx and from dist/ after the build. Names sort in the order they apply.
  */
-import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import type { Dialect } from './index.js';
 import * as m0001 from './migrations/2026_11_26_0001_accounts.js';
 import * as m0002 from './migrations/2026_11_26_0002_esims.js';
 import * as m0003 from './migrations/2026_11_26_0003_catalogue_usage.js';
@@ -40,6 +41,31 @@ const migrations: Record<string, Migration> = {
 
 export function migratorFor(db: Kysely<Database>): Migrator {
   return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+}
+
+/**
+ * What the database has recorded, read in one or two queries (the Migrator asks more: it introspects the
+ * whole catalogue twice even when nothing is pending). `fresh`: no migration recorded (no migration table
+ * yet), so none of this app's tables exists. `current`: exactly the known migrations are recorded, so
+ * migrateToLatest would apply nothing; anything else (pending ones, or recorded ones this build does not
+ * know, which the Migrator refuses) is for migrateToLatest to handle.
+ */
+export async function migrationState(
+  db: Kysely<Database>,
+  dialect: Dialect,
+): Promise<{ fresh: boolean; current: boolean }> {
+  const table =
+    dialect === 'postgres'
+      ? sql<{ found: boolean }>`select to_regclass('kysely_migration') is not null as found`
+      : sql<{ found: boolean }>`select count(*) > 0 as found from sqlite_master
+          where type = 'table' and name = 'kysely_migration'`;
+  const { rows } = await table.execute(db);
+  if (!rows[0]?.found) return { fresh: true, current: false };
+  const recorded = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+  const names = new Set(recorded.rows.map((r) => r.name));
+  const known = Object.keys(migrations);
+  const current = names.size === known.length && known.every((n) => names.has(n));
+  return { fresh: names.size === 0, current };
 }
 
 /** Applies every pending migration; a no-op when the schema is current. Throws on the first failure. */

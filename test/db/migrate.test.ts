@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase, type DatabaseHandle, type Dialect } from '../../src/db/index.js';
-import { migrateToLatest, migratorFor } from '../../src/db/migrate.js';
+import { migrateToLatest, migrationState, migratorFor } from '../../src/db/migrate.js';
 import { DIALECTS, freshDatabaseUrl, pgAvailable } from '../helper.js';
 
 /** Tables with their columns, and the indexes with their definitions: what a migration can change. */
@@ -47,6 +47,7 @@ for (const dialect of DIALECTS as Dialect[]) {
     });
 
     test('when a fresh database is migrated, then every migration applies successfully', async () => {
+      assert.deepEqual(await migrationState(database.db, dialect), { fresh: true, current: false });
       const known = await migratorFor(database.db).getMigrations();
       const result = await migrateToLatest(database.db);
       assert.equal(result.error, undefined);
@@ -69,6 +70,37 @@ for (const dialect of DIALECTS as Dialect[]) {
       assert.equal(Number(again.rows[0]?.n), Number(runs.rows[0]?.n));
       const pending = (await migratorFor(database.db).getMigrations()).filter((m) => !m.executedAt);
       assert.deepEqual(pending, []);
+      assert.deepEqual(await migrationState(database.db, dialect), { fresh: false, current: true });
+    });
+
+    test('when one known migration is not recorded, then the state is neither fresh nor current', async () => {
+      const last = (await migratorFor(database.db).getMigrations()).at(-1)!.name;
+      await database.db.transaction().execute(async (tx) => {
+        await sql`delete from kysely_migration where name = ${last}`.execute(tx);
+        assert.deepEqual(await migrationState(tx, dialect), { fresh: false, current: false });
+        await sql`insert into kysely_migration (name, timestamp) values ('2099_01_01_9999_unknown', 'x')`.execute(
+          tx,
+        );
+        await sql`insert into kysely_migration (name, timestamp) values (${last}, 'x')`.execute(tx);
+        // every known one recorded plus one this build does not know: for the Migrator to refuse
+        assert.deepEqual(await migrationState(tx, dialect), { fresh: false, current: false });
+        await sql`delete from kysely_migration where name = '2099_01_01_9999_unknown'`.execute(tx);
+      });
+      assert.deepEqual(await migrationState(database.db, dialect), { fresh: false, current: true });
+    });
+
+    test('when the migrations run with schema changes sent together, then the schema is the same', async () => {
+      const other = await freshDatabaseUrl(dialect);
+      const batched = openDatabase(other.url, { batchSchemaChanges: true });
+      try {
+        const result = await migrateToLatest(batched.db);
+        assert.ok(result.results?.every((r) => r.status === 'Success'));
+        assert.deepEqual(await schemaOf(batched), await schemaOf(database));
+        assert.deepEqual(await migrationState(batched.db, dialect), { fresh: false, current: true });
+      } finally {
+        await batched.close();
+        await other.drop();
+      }
     });
 
     test('when two emails differ only in case, then the database itself refuses the second', async () => {

@@ -6,30 +6,46 @@
 import type { Config } from '../../config.js';
 import type { DatabaseHandle } from '../../db/index.js';
 import { systemClock } from '../../lib/clock.js';
-import { silentLogger } from '../../sessions/bus.js';
+import { silentLogger, type InvalidationBus } from '../../sessions/bus.js';
 import { SessionEvents, createSessionBus } from '../../sessions/index.js';
 import { ActivityService } from '../activity/service.js';
 import { PasswordHasher } from '../auth/passwords.js';
 import { UsersService } from './service.js';
 
+/**
+ * The admin's password hash, started ahead: the server starts it while the migrations of a fresh database
+ * run (no admin can exist there yet), on libuv's thread pool, and hands it to ensureAdminFromOutside.
+ */
+export function hashAdminPassword(config: Pick<Config, 'BCRYPT_ROUNDS'>, password: string): Promise<string> {
+  return new PasswordHasher(config.BCRYPT_ROUNDS).hash(password);
+}
+
+/**
+ * `passwordHash`: a hash of `password` already under way (see hashAdminPassword). The session bus is
+ * opened only when there is something to publish (an existing account promoted): creating the admin or
+ * finding it already in place publishes nothing, and on PostgreSQL the bus is a connection of its own.
+ */
 export async function ensureAdminFromOutside(
   database: DatabaseHandle,
   config: Config,
   email: string,
   password: string,
   resetPassword: boolean,
+  passwordHash?: Promise<string>,
 ): ReturnType<UsersService['ensureAdmin']> {
-  const bus = await createSessionBus({ dialect: database.dialect, database, config, log: silentLogger });
+  let bus: Promise<InvalidationBus> | undefined;
+  const open = () =>
+    (bus ??= createSessionBus({ dialect: database.dialect, database, config, log: silentLogger }));
   try {
     const users = new UsersService(
       database.db,
       systemClock,
       new PasswordHasher(config.BCRYPT_ROUNDS),
       new ActivityService(database.db, systemClock),
-      new SessionEvents(bus),
+      new SessionEvents({ publish: async (event) => (await open()).publish(event) }),
     );
-    return await users.ensureAdmin(email, password, resetPassword);
+    return await users.ensureAdmin(email, password, resetPassword, passwordHash);
   } finally {
-    await bus.close();
+    if (bus) await (await bus).close();
   }
 }

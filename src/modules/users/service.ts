@@ -89,20 +89,24 @@ export class UsersService {
   /**
    * Makes `email` an active admin with `password`: creates the account, or promotes and re-activates an
    * existing one (keeping its password unless `resetPassword`). Idempotent: safe at every start.
+   * `passwordHash`: a bcrypt hash of `password` already under way (the server starts it while the
+   * migrations of a fresh database run); used instead of hashing here, ignored when no hash is needed.
    */
   async ensureAdmin(
     emailInput: string,
     password: string,
     resetPassword: boolean,
+    passwordHash?: Promise<string>,
   ): Promise<{ user: UserView; created: boolean }> {
     const email = normaliseEmail(emailInput);
+    const hash = () => passwordHash ?? this.passwords.hash(password);
     const existing = await usersRepo.findByEmail(this.db, email);
     if (existing) {
-      const user = await this.promote(existing, resetPassword ? password : undefined);
+      const user = await this.promote(existing, resetPassword ? hash : undefined);
       return { user: toUserView(user), created: false };
     }
     try {
-      return { user: toUserView(await this.createAdmin(email, password)), created: true };
+      return { user: toUserView(await this.createAdmin(email, await hash())), created: true };
     } catch (err) {
       // another worker bootstrapped the same admin at the same moment
       if (isUniqueViolation(err)) return this.ensureAdmin(emailInput, password, false);
@@ -110,12 +114,12 @@ export class UsersService {
     }
   }
 
-  /** Makes an existing account an active admin; sets its password only when one is given. */
-  private async promote(existing: UserRow, newPassword: string | undefined): Promise<UserRow> {
-    if (existing.role === 'admin' && existing.status === 'active' && newPassword === undefined) {
+  /** Makes an existing account an active admin; sets its password only when a new hash is given. */
+  private async promote(existing: UserRow, newHash: (() => Promise<string>) | undefined): Promise<UserRow> {
+    if (existing.role === 'admin' && existing.status === 'active' && newHash === undefined) {
       return existing;
     }
-    const hash = newPassword === undefined ? existing.password_hash : await this.passwords.hash(newPassword);
+    const hash = newHash === undefined ? existing.password_hash : await newHash();
     const promoted = await transaction(this.db, async (tx) => {
       const u = await usersRepo.update(tx, existing.id, {
         role: 'admin',
@@ -131,8 +135,7 @@ export class UsersService {
     return promoted;
   }
 
-  private async createAdmin(email: string, password: string): Promise<UserRow> {
-    const passwordHash = await this.passwords.hash(password);
+  private createAdmin(email: string, passwordHash: string): Promise<UserRow> {
     return transaction(this.db, async (tx) => {
       const u = await usersRepo.create(tx, { email, passwordHash, role: 'admin' }, this.clock.now());
       await this.logBootstrap(tx, u.id, { created: true });

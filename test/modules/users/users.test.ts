@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { hashAdminPassword } from '../../../src/modules/users/bootstrap.js';
 import { forEachDialect, problemOf, registerUser, uniqueEmail, type Session } from '../../helper.js';
 
 const ME = '/api/v1/users/me';
@@ -221,5 +222,34 @@ forEachDialect('users: admin bootstrap', ({ env }) => {
     assert.equal(user.role, 'admin');
     assert.equal(user.status, 'active');
     assert.equal((await login(app, s.email, s.password)).statusCode, 200, 'the password is kept');
+  });
+
+  test('when ensureAdmin is handed a hash already under way, then the new admin gets exactly that hash', async () => {
+    const { app } = env();
+    const email = uniqueEmail('boot-ahead');
+    const ahead = hashAdminPassword(app.ctx.config, 'admin password 2');
+    const { created } = await app.services.users.ensureAdmin(email, 'admin password 2', false, ahead);
+    assert.equal(created, true);
+    const row = await app.ctx.db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', email)
+      .executeTakeFirst();
+    assert.equal(row?.password_hash, await ahead);
+    assert.equal((await login(app, email, 'admin password 2')).json().user.role, 'admin');
+    // an existing admin: the hash is not needed and the stored one stays
+    const again = await app.services.users.ensureAdmin(
+      email,
+      'admin password 2',
+      false,
+      Promise.resolve('x'),
+    );
+    assert.equal(again.created, false);
+    const kept = await app.ctx.db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', email)
+      .executeTakeFirst();
+    assert.equal(kept?.password_hash, row?.password_hash);
   });
 });
