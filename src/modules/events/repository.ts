@@ -9,8 +9,10 @@ import { chunks } from '../../db/batch.js';
 import { onCommit, type Executor } from '../../db/index.js';
 import type { EventRow } from '../../db/types.js';
 import { newId } from '../../lib/ids.js';
-import { mailFromEvents } from '../mail/consumer.js';
+import { mailFromEvents, needsOwner, ownerFrom, type Owners } from '../mail/consumer.js';
 import { notifyFromEvents } from '../notifications/consumer.js';
+import { usersRepo } from '../users/repository.js';
+import { endpointsRepo } from '../webhooks/endpoints.repository.js';
 import { fanOutToWebhooks } from '../webhooks/fanout.js';
 import { signalCommitted } from './signal.js';
 import type { EventType, NewEvent, OutboxEvent } from './types.js';
@@ -32,6 +34,10 @@ export const eventsRepo = {
   async emit(db: Executor, events: NewEvent | readonly NewEvent[]): Promise<OutboxEvent[]> {
     const list: readonly NewEvent[] = Array.isArray(events) ? events : [events as NewEvent];
     const written: OutboxEvent[] = [];
+    // what the consumers need besides the event comes back from the INSERT itself (one round trip): whether
+    // some webhook endpoint may take it, and the owner when it may call for an e-mail
+    const subscribed: OutboxEvent[] = [];
+    const owners: Owners = new Map();
     for (const part of chunks(list)) {
       const rows = part.map((e) => ({
         id: newId(),
@@ -45,18 +51,28 @@ export const eventsRepo = {
         .insertInto('events')
         .values(rows)
         .onConflict((oc) => oc.column('dedupe_key').doNothing())
-        .returning('id')
+        .returning((eb) => [
+          'id',
+          eb.exists(endpointsRepo.mayTake(db, eb.ref('events.type'))).as('subscribed'),
+        ])
+        .$if(part.some(needsOwner), (q) =>
+          q.returning((eb) => usersRepo.mailFactsOf(db, eb.ref('events.user_id'))),
+        )
         .execute();
-      const kept = new Set(inserted.map((r) => r.id));
+      const byId = new Map(inserted.map((r) => [r.id, r]));
       part.forEach((e, i) => {
-        const id = rows[i]!.id;
-        if (kept.has(id)) written.push({ id, type: e.type, userId: e.userId, at: e.at, data: e.data });
+        const r = byId.get(rows[i]!.id);
+        if (!r) return;
+        const event: OutboxEvent = { id: r.id, type: e.type, userId: e.userId, at: e.at, data: e.data };
+        written.push(event);
+        if (r.subscribed) subscribed.push(event);
+        if (e.userId && r.owner_email !== undefined) owners.set(e.userId, ownerFrom(e.userId, r));
       });
     }
     if (written.length === 0) return written;
     await notifyFromEvents(db, written);
-    await mailFromEvents(db, written);
-    if ((await fanOutToWebhooks(db, written)) > 0) onCommit(db, signalCommitted);
+    await mailFromEvents(db, written, owners);
+    if ((await fanOutToWebhooks(db, subscribed)) > 0) onCommit(db, signalCommitted);
     return written;
   },
 
