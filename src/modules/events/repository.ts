@@ -5,9 +5,10 @@
  * webhook deliveries. Once the transaction commits, the webhook worker of this process is woken (other
  * instances poll).
  */
+import { expressionBuilder } from 'kysely';
 import { chunks } from '../../db/batch.js';
 import { onCommit, type Executor } from '../../db/index.js';
-import type { EventRow } from '../../db/types.js';
+import type { Database, EventRow } from '../../db/types.js';
 import { newId } from '../../lib/ids.js';
 import { mailFromEvents, needsOwner, ownerFrom, type Owners } from '../mail/consumer.js';
 import { notifyFromEvents } from '../notifications/consumer.js';
@@ -16,6 +17,12 @@ import { endpointsRepo } from '../webhooks/endpoints.repository.js';
 import { fanOutToWebhooks } from '../webhooks/fanout.js';
 import { signalCommitted } from './signal.js';
 import type { EventType, NewEvent, OutboxEvent } from './types.js';
+
+const inEvents = expressionBuilder<Database, 'events'>();
+/** Returned with each event written: whether some enabled webhook endpoint may take it. */
+const SUBSCRIBED = inEvents.exists(endpointsRepo.mayTake(inEvents.ref('events.type'))).as('subscribed');
+/** Returned with events that may call for an e-mail: their owner, as the mail consumer needs it. */
+const OWNER = usersRepo.mailFactsOf(inEvents.ref('events.user_id'));
 
 export interface EventFilter {
   type?: EventType;
@@ -51,13 +58,8 @@ export const eventsRepo = {
         .insertInto('events')
         .values(rows)
         .onConflict((oc) => oc.column('dedupe_key').doNothing())
-        .returning((eb) => [
-          'id',
-          eb.exists(endpointsRepo.mayTake(db, eb.ref('events.type'))).as('subscribed'),
-        ])
-        .$if(part.some(needsOwner), (q) =>
-          q.returning((eb) => usersRepo.mailFactsOf(db, eb.ref('events.user_id'))),
-        )
+        .returning(['id', SUBSCRIBED])
+        .$if(part.some(needsOwner), (q) => q.returning(OWNER))
         .execute();
       const byId = new Map(inserted.map((r) => [r.id, r]));
       part.forEach((e, i) => {

@@ -1,7 +1,7 @@
 /** SQL for users. Takes the database or a transaction first; holds no rules. */
-import { sql, type Expression } from 'kysely';
+import { expressionBuilder, sql, type Expression } from 'kysely';
 import { likePattern, type Executor } from '../../db/index.js';
-import type { Role, UserRow, UserStatus, UserUpdate } from '../../db/types.js';
+import type { Database, Role, UserRow, UserStatus, UserUpdate } from '../../db/types.js';
 import { newId } from '../../lib/ids.js';
 
 /** A new account: every path that creates one (register, admin bootstrap, demo seed) goes through here. */
@@ -36,10 +36,12 @@ export const usersRepo = {
    * What an e-mail needs of the user whose id is `id` (a column of another statement), as subqueries that
    * statement returns alongside its rows: the event outbox reads the owners of the events it writes in its
    * own INSERT rather than in one more round trip per event. Null columns when there is no such user.
+   * Built once by the caller (it runs no query).
    */
-  mailFactsOf(db: Executor, id: Expression<string | null>) {
+  mailFactsOf(id: Expression<string | null>) {
+    const eb = expressionBuilder<Database, never>();
     const of = <C extends 'email' | 'full_name' | 'status' | 'email_notifications'>(column: C) =>
-      db.selectFrom('users').select(column).where('users.id', '=', id);
+      eb.selectFrom('users').select(column).where('users.id', '=', id);
     return [
       of('email').as('owner_email'),
       of('full_name').as('owner_full_name'),

@@ -1,7 +1,7 @@
 /** SQL for webhook endpoints. Takes the database or a transaction first; holds no rules. */
-import { sql, type Expression, type Updateable } from 'kysely';
+import { expressionBuilder, sql, type Expression, type Updateable } from 'kysely';
 import type { Executor } from '../../db/index.js';
-import type { WebhookEndpointRow, WebhookEndpointsTable } from '../../db/types.js';
+import type { Database, WebhookEndpointRow, WebhookEndpointsTable } from '../../db/types.js';
 
 export type EndpointPatch = Updateable<WebhookEndpointsTable>;
 
@@ -32,10 +32,10 @@ export const endpointsRepo = {
    * Whether some enabled endpoint may take events of `type` (a column of another statement), as a
    * subquery for it: the event outbox asks in its own INSERT, so an event no endpoint takes costs no read
    * of this table. A cheap superset (the stored JSON array holds `"<type>"` or `"*"`); `takesType` on the
-   * rows of `listEnabled` decides exactly.
+   * rows of `listEnabled` decides exactly. Built once by the caller (it runs no query).
    */
-  mayTake(db: Executor, type: Expression<string>) {
-    return db
+  mayTake(type: Expression<string>) {
+    return expressionBuilder<Database, never>()
       .selectFrom('webhook_endpoints')
       .select(sql<number>`1`.as('one'))
       .where('enabled', '=', 1)
