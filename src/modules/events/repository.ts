@@ -59,7 +59,7 @@ export const eventsRepo = {
         .values(rows)
         .onConflict((oc) => oc.column('dedupe_key').doNothing())
         .returning(['id', SUBSCRIBED])
-        .$if(part.some(needsOwner), (q) => q.returning(OWNER))
+        .$if(part.some(needsOwner), (q) => q.returning([OWNER]))
         .execute();
       const byId = new Map(inserted.map((r) => [r.id, r]));
       part.forEach((e, i) => {
@@ -68,7 +68,7 @@ export const eventsRepo = {
         const event: OutboxEvent = { id: r.id, type: e.type, userId: e.userId, at: e.at, data: e.data };
         written.push(event);
         if (r.subscribed) subscribed.push(event);
-        if (e.userId && r.owner_email !== undefined) owners.set(e.userId, ownerFrom(e.userId, r));
+        if (e.userId && 'owner' in r) owners.set(e.userId, ownerFrom(e.userId, r.owner));
       });
     }
     if (written.length === 0) return written;

@@ -4,7 +4,6 @@
  * and for the idempotency keys). The event outbox stays the one record of what happened.
  */
 import type { Executor } from '../../db/index.js';
-import type { UserStatus } from '../../db/types.js';
 import { usersRepo } from '../users/repository.js';
 import type { MailUser } from './compose.js';
 import { mailDataForEvent, mailForEvent, type MailEvent } from './events.js';
@@ -22,23 +21,19 @@ export function needsOwner(e: {
   return e.userId !== null && mailDataForEvent({ id: '', at: 0, ...e }) !== null;
 }
 
-/** The owner from the columns of `usersRepo.mailFactsOf`, returned with an event of theirs. */
-export function ownerFrom(
-  userId: string,
-  r: {
-    owner_email?: string | null;
-    owner_full_name?: string | null;
-    owner_status?: UserStatus | null;
-    owner_email_notifications?: number | null;
-  },
-): MailUser | undefined {
-  if (!r.owner_email || !r.owner_status) return undefined;
+/**
+ * The owner from the `owner` column of `usersRepo.mailFactsOf`, returned with an event of theirs (a JSON
+ * object, or its text on SQLite); undefined when there is no such user.
+ */
+export function ownerFrom(userId: string, owner: unknown): MailUser | undefined {
+  const o = (typeof owner === 'string' ? JSON.parse(owner) : owner) as Partial<MailUser> | null;
+  if (!o || typeof o.email !== 'string' || typeof o.status !== 'string') return undefined;
   return {
     id: userId,
-    email: r.owner_email,
-    full_name: r.owner_full_name ?? null,
-    status: r.owner_status,
-    email_notifications: r.owner_email_notifications ?? 0,
+    email: o.email,
+    full_name: typeof o.full_name === 'string' ? o.full_name : null,
+    status: o.status,
+    email_notifications: Number(o.email_notifications ?? 0),
   };
 }
 
