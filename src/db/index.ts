@@ -13,6 +13,7 @@ import {
   SqliteDialect,
   SqliteQueryCompiler,
   sql,
+  type FunctionNode,
   type SelectQueryNode,
   type Transaction,
 } from 'kysely';
@@ -96,8 +97,14 @@ const ROW_LOCKS = new Set(['ForUpdate', 'ForNoKeyUpdate', 'ForShare', 'ForKeySha
  * Row locks are written once, dialect-blind, as Kysely's `.forUpdate()`. PostgreSQL takes them; SQLite has
  * none and needs none (every transaction holds the database write lock from BEGIN IMMEDIATE), so its
  * compiler leaves them out. No service or repository ever asks which database it is on to lock a row.
+ * Likewise `json_build_object(k, v, ...)` (one column holding several, e.g. in a RETURNING) is renamed.
  */
 class LockFreeSqliteCompiler extends SqliteQueryCompiler {
+  /** A JSON object is written once, as PostgreSQL's `json_build_object`; SQLite spells it `json_object`. */
+  protected override visitFunction(node: FunctionNode): void {
+    super.visitFunction(node.func === 'json_build_object' ? { ...node, func: 'json_object' } : node);
+  }
+
   protected override visitSelectQuery(node: SelectQueryNode): void {
     const mods = node.endModifiers;
     if (!mods?.some((m) => m.modifier && ROW_LOCKS.has(m.modifier))) return super.visitSelectQuery(node);

@@ -5,15 +5,24 @@
  * webhook deliveries. Once the transaction commits, the webhook worker of this process is woken (other
  * instances poll).
  */
+import { expressionBuilder } from 'kysely';
 import { chunks } from '../../db/batch.js';
 import { onCommit, type Executor } from '../../db/index.js';
-import type { EventRow } from '../../db/types.js';
+import type { Database, EventRow } from '../../db/types.js';
 import { newId } from '../../lib/ids.js';
-import { mailFromEvents } from '../mail/consumer.js';
+import { mailFromEvents, needsOwner, ownerFrom, type Owners } from '../mail/consumer.js';
 import { notifyFromEvents } from '../notifications/consumer.js';
+import { usersRepo } from '../users/repository.js';
+import { endpointsRepo } from '../webhooks/endpoints.repository.js';
 import { fanOutToWebhooks } from '../webhooks/fanout.js';
 import { signalCommitted } from './signal.js';
 import type { EventType, NewEvent, OutboxEvent } from './types.js';
+
+const inEvents = expressionBuilder<Database, 'events'>();
+/** Returned with each event written: whether some enabled webhook endpoint may take it. */
+const SUBSCRIBED = inEvents.exists(endpointsRepo.mayTake(inEvents.ref('events.type'))).as('subscribed');
+/** Returned with events that may call for an e-mail: their owner, as the mail consumer needs it. */
+const OWNER = usersRepo.mailFactsOf(inEvents.ref('events.user_id'));
 
 export interface EventFilter {
   type?: EventType;
@@ -32,6 +41,10 @@ export const eventsRepo = {
   async emit(db: Executor, events: NewEvent | readonly NewEvent[]): Promise<OutboxEvent[]> {
     const list: readonly NewEvent[] = Array.isArray(events) ? events : [events as NewEvent];
     const written: OutboxEvent[] = [];
+    // what the consumers need besides the event comes back from the INSERT itself (one round trip): whether
+    // some webhook endpoint may take it, and the owner when it may call for an e-mail
+    const subscribed: OutboxEvent[] = [];
+    const owners: Owners = new Map();
     for (const part of chunks(list)) {
       const rows = part.map((e) => ({
         id: newId(),
@@ -45,18 +58,23 @@ export const eventsRepo = {
         .insertInto('events')
         .values(rows)
         .onConflict((oc) => oc.column('dedupe_key').doNothing())
-        .returning('id')
+        .returning(['id', SUBSCRIBED])
+        .$if(part.some(needsOwner), (q) => q.returning([OWNER]))
         .execute();
-      const kept = new Set(inserted.map((r) => r.id));
+      const byId = new Map(inserted.map((r) => [r.id, r]));
       part.forEach((e, i) => {
-        const id = rows[i]!.id;
-        if (kept.has(id)) written.push({ id, type: e.type, userId: e.userId, at: e.at, data: e.data });
+        const r = byId.get(rows[i]!.id);
+        if (!r) return;
+        const event: OutboxEvent = { id: r.id, type: e.type, userId: e.userId, at: e.at, data: e.data };
+        written.push(event);
+        if (r.subscribed) subscribed.push(event);
+        if (e.userId && 'owner' in r) owners.set(e.userId, ownerFrom(e.userId, r.owner));
       });
     }
     if (written.length === 0) return written;
     await notifyFromEvents(db, written);
-    await mailFromEvents(db, written);
-    if ((await fanOutToWebhooks(db, written)) > 0) onCommit(db, signalCommitted);
+    await mailFromEvents(db, written, owners);
+    if ((await fanOutToWebhooks(db, subscribed)) > 0) onCommit(db, signalCommitted);
     return written;
   },
 

@@ -5,19 +5,53 @@
  */
 import type { Executor } from '../../db/index.js';
 import { usersRepo } from '../users/repository.js';
+import type { MailUser } from './compose.js';
 import { mailDataForEvent, mailForEvent, type MailEvent } from './events.js';
 import { mailRepo } from './repository.js';
 
-/** Queues, through `db`, the mails `events` call for; returns how many were queued now. */
-export async function mailFromEvents(db: Executor, events: readonly MailEvent[]): Promise<number> {
+/** The owners of events, by user id, as read in the emitting statement (undefined: no such user). */
+export type Owners = Map<string, MailUser | undefined>;
+
+/** Whether `event` may call for a mail to its owner (so the emit reads the owner with it). */
+export function needsOwner(e: {
+  type: string;
+  userId: string | null;
+  data: Record<string, unknown>;
+}): boolean {
+  return e.userId !== null && mailDataForEvent({ id: '', at: 0, ...e }) !== null;
+}
+
+/**
+ * The owner from the `owner` column of `usersRepo.mailFactsOf`, returned with an event of theirs (a JSON
+ * object, or its text on SQLite); undefined when there is no such user.
+ */
+export function ownerFrom(userId: string, owner: unknown): MailUser | undefined {
+  const o = (typeof owner === 'string' ? JSON.parse(owner) : owner) as Partial<MailUser> | null;
+  if (!o || typeof o.email !== 'string' || typeof o.status !== 'string') return undefined;
+  return {
+    id: userId,
+    email: o.email,
+    full_name: typeof o.full_name === 'string' ? o.full_name : null,
+    status: o.status,
+    email_notifications: Number(o.email_notifications ?? 0),
+  };
+}
+
+/**
+ * Queues, through `db`, the mails `events` call for; returns how many were queued now. The owners already
+ * read (`owners`, by the emit) are not read again; any other is read once per batch (a batch of usage
+ * records emits many events for few users).
+ */
+export async function mailFromEvents(
+  db: Executor,
+  events: readonly MailEvent[],
+  owners: Owners = new Map(),
+): Promise<number> {
   let queued = 0;
-  // one read per user per batch (a batch of usage records emits many events for few users)
-  const users = new Map<string, Awaited<ReturnType<typeof usersRepo.findById>>>();
   for (const event of events) {
     if (!event.userId || !mailDataForEvent(event)) continue;
-    if (!users.has(event.userId)) users.set(event.userId, await usersRepo.findById(db, event.userId));
-    const user = users.get(event.userId);
-    const mail = mailForEvent(event, user);
+    if (!owners.has(event.userId)) owners.set(event.userId, await usersRepo.findById(db, event.userId));
+    const mail = mailForEvent(event, owners.get(event.userId));
     if (mail && (await mailRepo.enqueue(db, mail))) queued += 1;
   }
   return queued;

@@ -1,7 +1,7 @@
 /** SQL for webhook endpoints. Takes the database or a transaction first; holds no rules. */
-import type { Updateable } from 'kysely';
+import { expressionBuilder, sql, type Expression, type Updateable } from 'kysely';
 import type { Executor } from '../../db/index.js';
-import type { WebhookEndpointRow, WebhookEndpointsTable } from '../../db/types.js';
+import type { Database, WebhookEndpointRow, WebhookEndpointsTable } from '../../db/types.js';
 
 export type EndpointPatch = Updateable<WebhookEndpointsTable>;
 
@@ -26,6 +26,25 @@ export const endpointsRepo = {
       .select(['id', 'event_types'])
       .where('enabled', '=', 1)
       .execute();
+  },
+
+  /**
+   * Whether some enabled endpoint may take events of `type` (a column of another statement), as a
+   * subquery for it: the event outbox asks in its own INSERT, so an event no endpoint takes costs no read
+   * of this table. A cheap superset (the stored JSON array holds `"<type>"` or `"*"`); `takesType` on the
+   * rows of `listEnabled` decides exactly. Built once by the caller (it runs no query).
+   */
+  mayTake(type: Expression<string>) {
+    return expressionBuilder<Database, never>()
+      .selectFrom('webhook_endpoints')
+      .select(sql<number>`1`.as('one'))
+      .where('enabled', '=', 1)
+      .where((eb) =>
+        eb.or([
+          eb('event_types', 'like', sql<string>`'%"' || ${type} || '"%'`),
+          eb('event_types', 'like', '%"*"%'),
+        ]),
+      );
   },
 
   /** Newest first by id, `limit + 1` rows. */

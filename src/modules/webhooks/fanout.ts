@@ -14,8 +14,12 @@ export function takesType(eventTypes: string, type: string): boolean {
   return types.includes('*') || types.includes(type);
 }
 
-/** Writes the deliveries `events` call for; how many. */
+/**
+ * Writes the deliveries `events` call for; how many. The emit hands over only the events some enabled
+ * endpoint may take (`endpointsRepo.mayTake`, asked in its INSERT), so most emits read no endpoint here.
+ */
 export async function fanOutToWebhooks(db: Executor, events: readonly OutboxEvent[]): Promise<number> {
+  if (events.length === 0) return 0;
   const endpoints = await endpointsRepo.listEnabled(db);
   if (endpoints.length === 0) return 0;
   const rows = [];
