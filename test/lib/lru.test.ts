@@ -70,3 +70,16 @@ test('when entries are deleted by a predicate, then exactly those go and the siz
   assert.equal(lru.get('a1'), undefined);
   assert.equal(lru.get('b2'), 'b2');
 });
+
+test('when every older entry was used, then the entry just set is still kept and the oldest goes', () => {
+  const lru = cache(2, 1000);
+  lru.set('a', 'A');
+  lru.set('b', 'B');
+  lru.get('a');
+  lru.get('b');
+  lru.set('c', 'C');
+  assert.equal(lru.has('c'), true);
+  assert.equal(lru.has('a'), false); // both had a second chance; a was the older one
+  assert.equal(lru.has('b'), true);
+  assert.equal(lru.size, 2);
+});
