@@ -101,7 +101,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const events = new SessionEvents(bus);
   // each user's newest packs: every pack write names its user after commit, and this bus tells everyone
   const packLists = new PackListCache<PackRow>(bus, { ttlMs: config.PACK_LIST_CACHE_TTL_S * 1000, clock });
-  const stopPackEvents = onPacksChanged(database.db, (ids) => void events.packs(ids));
+  const stopPackEvents = onPacksChanged(database.db, (ids) => events.packs(ids));
   const ctx: AppContext = {
     config,
     database,
@@ -116,6 +116,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // in this order: the cache stops listening, the bus closes its channel, then the database goes
   app.addHook('onClose', async () => {
     stopPackEvents();
+    await events.flushPacks();
     packLists.close();
     sessionCache.close();
     await bus.close();

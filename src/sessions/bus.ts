@@ -30,6 +30,8 @@ export type InvalidationHandler = (event: InvalidationEvent) => void;
 
 export type BusKind = 'local' | 'postgres' | 'redis' | 'cluster';
 
+export type PublishTo = 'all' | 'here' | 'others';
+
 export interface BusStats {
   published: number;
   received: number;
@@ -39,8 +41,11 @@ export interface BusStats {
 
 export interface InvalidationBus {
   readonly kind: BusKind;
-  /** Delivers to this process at once (synchronously, before the returned promise), then to the others. */
-  publish(event: InvalidationEvent): Promise<void>;
+  /**
+   * Delivers to this process at once (synchronously, before the returned promise), then to the others;
+   * `to` limits it to one side ('here': this process only, 'others': the channel only).
+   */
+  publish(event: InvalidationEvent, to?: PublishTo): Promise<void>;
   /** Returns the unsubscribe function. */
   subscribe(handler: InvalidationHandler): () => void;
   /** False while the channel is down, and until it has reconnected and re-subscribed. */
@@ -113,8 +118,9 @@ export abstract class BaseBus implements InvalidationBus {
     return { ...this.counters };
   }
 
-  async publish(event: InvalidationEvent): Promise<void> {
-    this.deliver(event);
+  async publish(event: InvalidationEvent, to: PublishTo = 'all'): Promise<void> {
+    if (to !== 'others') this.deliver(event);
+    if (to === 'here') return;
     this.counters.published++;
     try {
       await this.send(JSON.stringify({ ...event, o: this.origin }));

@@ -6,12 +6,18 @@
 import { PACKS_EVENT_MAX_IDS, type InvalidationBus } from './bus.js';
 import type { SessionCache } from './cache.js';
 
-/** Past this many `packs` events for one change, one `packs-all` is sent instead. */
+/** Past this many `packs` events for one window, one `packs-all` is sent instead. */
 const PACKS_EVENTS_MAX = 5;
+
+/** How long pack changes wait to be sent to the other instances together (well inside the 100 ms bound). */
+export const PACKS_SEND_DELAY_MS = 10;
 
 export class SessionEvents {
   /** Publishes nothing: a caller with no bus (a one-off process that serves nothing, a unit test). */
   static readonly none = new SessionEvents(null);
+
+  private readonly packsToSend = new Set<string>();
+  private packsTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly bus: Pick<InvalidationBus, 'publish'> | null) {}
 
@@ -31,19 +37,36 @@ export class SessionEvents {
   }
 
   /**
-   * The packs of these users changed: one event per 100 users, and past 5 such events one that makes
-   * every instance forget all its cached pack lists (a change that wide is rare: a bulk sweep or burst).
+   * The packs of these users changed. This process forgets their lists at once; the other instances
+   * hear it within PACKS_SEND_DELAY_MS, merged with the other pack changes of that window (one NOTIFY
+   * per window instead of one per ingesting transaction): one event per 100 users, and past 5 such events
+   * one that makes every instance forget all its cached pack lists.
    */
-  async packs(userIds: Iterable<string>): Promise<void> {
+  packs(userIds: Iterable<string>): void {
     if (!this.bus) return;
     const ids = [...new Set(userIds)];
     if (ids.length === 0) return;
+    void this.bus.publish({ t: 'packs', ids }, 'here');
+    for (const id of ids) this.packsToSend.add(id);
+    if (!this.packsTimer) {
+      this.packsTimer = setTimeout(() => void this.flushPacks(), PACKS_SEND_DELAY_MS);
+      this.packsTimer.unref();
+    }
+  }
+
+  /** Sends the pack changes still waiting for their window (called by the timer, and at close). */
+  async flushPacks(): Promise<void> {
+    if (this.packsTimer) clearTimeout(this.packsTimer);
+    this.packsTimer = null;
+    const ids = [...this.packsToSend];
+    this.packsToSend.clear();
+    if (!this.bus || ids.length === 0) return;
     if (ids.length > PACKS_EVENT_MAX_IDS * PACKS_EVENTS_MAX) {
-      await this.bus.publish({ t: 'packs-all' });
+      await this.bus.publish({ t: 'packs-all' }, 'others');
       return;
     }
     for (let i = 0; i < ids.length; i += PACKS_EVENT_MAX_IDS) {
-      await this.bus.publish({ t: 'packs', ids: ids.slice(i, i + PACKS_EVENT_MAX_IDS) });
+      await this.bus.publish({ t: 'packs', ids: ids.slice(i, i + PACKS_EVENT_MAX_IDS) }, 'others');
     }
   }
 
