@@ -149,6 +149,11 @@ export async function createEnv(
 
 export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];
 
+/** A suite's `skip` for one dialect: the PostgreSQL leg is skipped when no server is reachable outside CI. */
+export function dialectSkip(dialect: Dialect): string | false {
+  return dialect === 'postgres' && !pgAvailable ? 'PostgreSQL not reachable (outside CI)' : false;
+}
+
 /**
  * `describe` once per dialect with a fresh environment shared by the suite's tests (tests use unique
  * emails, so they do not interfere). The PostgreSQL leg is skipped when no server is reachable outside CI.
@@ -159,8 +164,7 @@ export function forEachDialect(
   overrides: Record<string, string> = {},
 ): void {
   for (const dialect of DIALECTS) {
-    const skip = dialect === 'postgres' && !pgAvailable ? 'PostgreSQL not reachable (outside CI)' : false;
-    describe(`${name} [${dialect}]`, { skip }, () => {
+    describe(`${name} [${dialect}]`, { skip: dialectSkip(dialect) }, () => {
       let env: TestEnv | undefined;
       before(async () => {
         env = await createEnv(dialect, overrides);

@@ -18,7 +18,7 @@ import {
   withChecks,
 } from '../../src/db/migrations/2026_12_02_0006_checks.js';
 import { newId } from '../../src/lib/ids.js';
-import { DIALECTS, forEachDialect, freshDatabaseUrl, pgAvailable } from '../helper.js';
+import { DIALECTS, forEachDialect, freshDatabaseUrl, dialectSkip } from '../helper.js';
 
 interface Row {
   id?: unknown;
@@ -480,7 +480,7 @@ async function constraintNames(database: DatabaseHandle): Promise<string[]> {
 }
 
 for (const dialect of DIALECTS) {
-  const skip = dialect === 'postgres' && !pgAvailable ? 'PostgreSQL not reachable (outside CI)' : false;
+  const skip = dialectSkip(dialect);
   describe(`db: migration 0006 (checks) from 0005 [${dialect}]`, { skip }, () => {
     let database: DatabaseHandle;
     let drop: () => Promise<void>;

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase, type DatabaseHandle, type Dialect } from '../../src/db/index.js';
 import { migrateToLatest, migrationState, migratorFor } from '../../src/db/migrate.js';
-import { DIALECTS, freshDatabaseUrl, pgAvailable } from '../helper.js';
+import { DIALECTS, freshDatabaseUrl, dialectSkip } from '../helper.js';
 
 /** Tables with their columns, and the indexes with their definitions: what a migration can change. */
 async function schemaOf(database: DatabaseHandle): Promise<unknown> {
@@ -32,7 +32,7 @@ async function schemaOf(database: DatabaseHandle): Promise<unknown> {
 }
 
 for (const dialect of DIALECTS as Dialect[]) {
-  const skip = dialect === 'postgres' && !pgAvailable ? 'PostgreSQL not reachable (outside CI)' : false;
+  const skip = dialectSkip(dialect);
   describe(`db: migrations [${dialect}]`, { skip }, () => {
     let database: DatabaseHandle;
     let drop: () => Promise<void>;

@@ -8,12 +8,12 @@ import { sql } from 'kysely';
 import { openDatabase, type DatabaseHandle, type Dialect } from '../../src/db/index.js';
 import { migrateToLatest, migratorFor } from '../../src/db/migrate.js';
 import { newId } from '../../src/lib/ids.js';
-import { DIALECTS, freshDatabaseUrl, pgAvailable } from '../helper.js';
+import { DIALECTS, freshDatabaseUrl, dialectSkip } from '../helper.js';
 
 const NAME = '2026_12_03_0015_payments';
 
 for (const dialect of DIALECTS as Dialect[]) {
-  const skip = dialect === 'postgres' && !pgAvailable ? 'PostgreSQL not reachable (outside CI)' : false;
+  const skip = dialectSkip(dialect);
   describe(`db: payments migration [${dialect}]`, { skip }, () => {
     let database: DatabaseHandle;
     let drop: () => Promise<void>;

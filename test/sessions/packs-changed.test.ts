@@ -10,10 +10,10 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { packsRepo } from '../../src/modules/packs/repository.js';
 import { onPacksChanged, packsChanged } from '../../src/sessions/pack-lists.js';
 import { insertPack, insertUser } from '../fixtures/admin.js';
-import { DIALECTS, freshDatabaseUrl, pgAvailable } from '../helper.js';
+import { DIALECTS, freshDatabaseUrl, dialectSkip } from '../helper.js';
 
 for (const dialect of DIALECTS) {
-  const skip = dialect === 'postgres' && !pgAvailable ? 'PostgreSQL not reachable (outside CI)' : false;
+  const skip = dialectSkip(dialect);
   describe(`packsChanged: published once per committed transaction [${dialect}]`, { skip }, () => {
     let database: DatabaseHandle;
     let url = '';

@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { decodePng } from '../fixtures/qr-decode.js';
-import { adminSession, DIALECTS, pgAvailable, registerUser, uniqueEmail, type Session } from '../helper.js';
+import { adminSession, DIALECTS, dialectSkip, registerUser, uniqueEmail, type Session } from '../helper.js';
 import {
   axe,
   browserSkip,
@@ -31,8 +31,7 @@ const GB = 1_000_000_000;
 
 const noBrowser = browserSkip();
 for (const dialect of DIALECTS) {
-  const skip =
-    noBrowser || (dialect === 'postgres' && !pgAvailable ? 'PostgreSQL not reachable (outside CI)' : false);
+  const skip = noBrowser || dialectSkip(dialect);
   describe(`web: customer and console end to end [${dialect}]`, { skip }, () => {
     let web: WebEnv;
     let admin: Session;

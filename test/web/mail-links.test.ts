@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startSmtpCatcher, type ReceivedMail, type SmtpCatcher } from '../fixtures/smtp.js';
-import { DIALECTS, pgAvailable, uniqueEmail } from '../helper.js';
+import { DIALECTS, dialectSkip, uniqueEmail } from '../helper.js';
 import {
   axe,
   browserSkip,
@@ -24,8 +24,7 @@ import {
 
 const noBrowser = browserSkip();
 for (const dialect of DIALECTS) {
-  const skip =
-    noBrowser || (dialect === 'postgres' && !pgAvailable ? 'PostgreSQL not reachable (outside CI)' : false);
+  const skip = noBrowser || dialectSkip(dialect);
   describe(`web: links in e-mails [${dialect}]`, { skip }, () => {
     let web: WebEnv;
     let smtp: SmtpCatcher;

@@ -22,7 +22,7 @@ import { stripeConfig, type OrderJson } from '../fixtures/payments.js';
 import { serveBrowserSide, type BrowserSide } from '../fixtures/stripe-browser.js';
 import { STRIPE_JS_STANDIN } from '../fixtures/stripe-js.js';
 import { StripeStandin } from '../fixtures/stripe-standin.js';
-import { adminSession, DIALECTS, pgAvailable, uniqueEmail, type Session } from '../helper.js';
+import { adminSession, DIALECTS, dialectSkip, uniqueEmail, type Session } from '../helper.js';
 import { APP_CSP } from '../../src/plugins/web.js';
 import {
   axe,
@@ -105,8 +105,7 @@ const shot = async (page: Page, name: string, dialect: string) => {
 
 const noBrowser = browserSkip();
 for (const dialect of DIALECTS) {
-  const skip =
-    noBrowser || (dialect === 'postgres' && !pgAvailable ? 'PostgreSQL not reachable (outside CI)' : false);
+  const skip = noBrowser || dialectSkip(dialect);
   describe(`web: paying in the browser [${dialect}]`, { skip }, () => {
     let browser: Browser;
     let hosted: Shop;

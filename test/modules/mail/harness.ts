@@ -4,7 +4,7 @@
  * the worker (`deliver()`), so each test decides when they go.
  */
 import { after, before, describe } from 'node:test';
-import { DIALECTS, createEnv, pgAvailable, type TestEnv } from '../../helper.js';
+import { DIALECTS, createEnv, dialectSkip, type TestEnv } from '../../helper.js';
 import { startSmtpCatcher, type ReceivedMail, type SmtpCatcher } from '../../fixtures/smtp.js';
 import type { Dialect } from '../../../src/db/index.js';
 
@@ -25,7 +25,7 @@ export function forEachDialectWithSmtp(
   overrides: Record<string, string> = {},
 ): void {
   for (const dialect of DIALECTS) {
-    const skip = dialect === 'postgres' && !pgAvailable ? 'PostgreSQL not reachable (outside CI)' : false;
+    const skip = dialectSkip(dialect);
     describe(`${name} [${dialect}]`, { skip }, () => {
       let ctx: MailEnv | undefined;
       before(async () => {
