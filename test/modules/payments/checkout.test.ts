@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { adminSession, forEachDialect, registerUser, type Session } from '../../helper.js';
-import { checkout, deliver, getOrder, stripeConfig, type CheckoutJson } from '../../fixtures/payments.js';
+import {
+  checkout,
+  deliver,
+  getOrder,
+  stripeConfig,
+  type CheckoutJson,
+  intentIdOf,
+} from '../../fixtures/payments.js';
 import { createPlan, GB } from '../../fixtures/packs.js';
 import { StripeStandin } from '../../fixtures/stripe-standin.js';
 
@@ -60,7 +67,7 @@ forEachDialect(
         payload: { data_bytes: 1 * GB, price_cents: 5000 },
       });
       assert.equal(patch.statusCode, 200, patch.body);
-      const pi = body.client_secret?.split('_secret_')[0] ?? '';
+      const pi = intentIdOf(body);
       const res = await deliver(app, standin, standin.event('payment_intent.succeeded', standin.paid(pi)));
       assert.equal(res.statusCode, 200, res.body);
       assert.deepEqual(res.json(), { received: true, outcome: 'paid' });
@@ -109,7 +116,7 @@ forEachDialect(
       assert.equal(b.client_secret, a.client_secret, 'Stripe answered the same PaymentIntent');
       const other = await checkout(app, user, planId, 'replay-key-1', { esim_id: a.order.id });
       assert.equal(other.statusCode, 409);
-      const pi = a.client_secret?.split('_secret_')[0] ?? '';
+      const pi = intentIdOf(a);
       await deliver(app, standin, standin.event('payment_intent.succeeded', standin.paid(pi)));
       const paid = await checkout(app, user, planId, 'replay-key-1');
       assert.equal(paid.statusCode, 200);
@@ -168,7 +175,7 @@ forEachDialect(
       const { app } = env();
       const user = await registerUser(app);
       const body = (await checkout(app, user, planId)).json<CheckoutJson>();
-      const pi = body.client_secret?.split('_secret_')[0] ?? '';
+      const pi = intentIdOf(body);
       const res = await deliver(
         app,
         standin,
@@ -192,7 +199,7 @@ forEachDialect(
         const plan = await createPlan(app, admin, { price_cents: price, currency });
         const body = (await checkout(app, user, plan.id)).json<CheckoutJson>();
         assert.equal(body.order.amount_cents, price);
-        const pi = body.client_secret?.split('_secret_')[0] ?? '';
+        const pi = intentIdOf(body);
         const stored = standin.paymentIntents.get(pi);
         assert.equal(stored?.amount, sent, currency);
         assert.equal(stored?.currency, currency.toLowerCase());

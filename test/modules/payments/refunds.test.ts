@@ -12,6 +12,7 @@ import {
   checkout,
   deliver,
   getOrder,
+  intentIdOf,
   stripeConfig,
   type CheckoutJson,
   type OrderJson,
@@ -37,7 +38,7 @@ forEachDialect(
       const { app } = env();
       const u = user ?? (await registerUser(app));
       const body = (await checkout(app, u, planId)).json<CheckoutJson>();
-      const pi = body.client_secret?.split('_secret_')[0] ?? '';
+      const pi = intentIdOf(body);
       await deliver(app, standin, standin.event('payment_intent.succeeded', standin.paid(pi)));
       const order = await getOrder(app, u, body.order.id);
       return { user: u, order, pi };
@@ -257,7 +258,7 @@ forEachDialect(
       const expired = await getOrder(app, user, body.order.id);
       assert.equal(expired.status, 'expired');
       assert.equal(expired.failure_reason, 'checkout_expired');
-      const pi = body.client_secret?.split('_secret_')[0] ?? '';
+      const pi = intentIdOf(body);
       await deliver(app, standin, standin.event('payment_intent.succeeded', standin.paid(pi)));
       assert.equal((await getOrder(app, user, body.order.id)).status, 'paid');
     });

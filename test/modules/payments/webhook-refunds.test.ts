@@ -6,7 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { adminSession, forEachDialect, registerUser, type Session } from '../../helper.js';
-import { checkout, deliver, getOrder, stripeConfig, type CheckoutJson } from '../../fixtures/payments.js';
+import {
+  checkout,
+  deliver,
+  getOrder,
+  stripeConfig,
+  type CheckoutJson,
+  intentIdOf,
+} from '../../fixtures/payments.js';
 import { createPlan } from '../../fixtures/packs.js';
 import { StripeStandin } from '../../fixtures/stripe-standin.js';
 
@@ -28,7 +35,7 @@ forEachDialect(
       const { app } = env();
       const user = await registerUser(app);
       const body = (await checkout(app, user, planId)).json<CheckoutJson>();
-      const pi = body.client_secret?.split('_secret_')[0] ?? '';
+      const pi = intentIdOf(body);
       const res = await deliver(app, standin, standin.event('payment_intent.succeeded', standin.paid(pi)));
       assert.equal(res.json<{ outcome: string }>().outcome, 'paid');
       const order = await getOrder(app, user, body.order.id);

@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { adminSession, forEachDialect, registerUser, type Session } from '../../helper.js';
-import { checkout, deliver, getOrder, stripeConfig, type CheckoutJson } from '../../fixtures/payments.js';
+import {
+  checkout,
+  deliver,
+  getOrder,
+  stripeConfig,
+  type CheckoutJson,
+  intentIdOf,
+} from '../../fixtures/payments.js';
 import { createPlan } from '../../fixtures/packs.js';
 import { StripeStandin } from '../../fixtures/stripe-standin.js';
 
@@ -26,7 +33,7 @@ forEachDialect(
     async function unpaid() {
       const user = await registerUser(env().app);
       const body = (await checkout(env().app, user, planId)).json<CheckoutJson>();
-      return { user, order: body.order, pi: body.client_secret?.split('_secret_')[0] ?? '' };
+      return { user, order: body.order, pi: intentIdOf(body) };
     }
 
     async function countEvents(): Promise<number> {
