@@ -225,6 +225,20 @@ describe('SessionCache', () => {
     assert.equal(cache.stats().users, 0);
   });
 
+  test('pack-list events leave the session cache alone: a load they overtake is kept, nothing is dropped', async () => {
+    const { bus, cache, t } = setup();
+    t.rows.set('u1', { id: 'u1', status: 'active' });
+    t.rows.set('u2', { id: 'u2', status: 'active' });
+    await cache.getUser('u2', t.user('u2'));
+    await cache.getUser('u1', async () => {
+      const row = await t.user('u1')();
+      await bus.publish({ t: 'packs', ids: ['u1', 'u2'] });
+      await bus.publish({ t: 'packs-all' });
+      return row;
+    });
+    assert.deepEqual([cache.stats().users, cache.stats().invalidations], [2, 0]);
+  });
+
   test('close unsubscribes; LocalBus is always healthy and delivers locally', async () => {
     const bus = new LocalBus();
     assert.equal(bus.healthy(), true);

@@ -5,7 +5,12 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import type { InvalidationEvent, PublishTo } from '../../src/sessions/bus.js';
+import {
+  PACKS_EVENT_MAX_IDS,
+  parseEvent,
+  type InvalidationEvent,
+  type PublishTo,
+} from '../../src/sessions/bus.js';
 import { PACKS_SEND_DELAY_MS, SessionEvents } from '../../src/sessions/events.js';
 
 function recordingBus() {
@@ -61,4 +66,16 @@ test('when flushed before the window ends (the app closing), then what waited is
   await sleep(PACKS_SEND_DELAY_MS * 3);
   assert.equal(sent.filter((s) => s.to === 'others').length, 1);
   assert.equal(SessionEvents.none.packs(['y']), undefined); // no bus: nothing, no throw
+});
+
+test('when a packs event comes off the wire, then only a well-formed one is taken', () => {
+  assert.deepEqual(parseEvent({ t: 'packs', ids: ['a', 'b'], o: 'x' }), { t: 'packs', ids: ['a', 'b'] });
+  assert.deepEqual(parseEvent({ t: 'packs-all' }), { t: 'packs-all' });
+  assert.equal(parseEvent({ t: 'packs', ids: [] }), null);
+  assert.equal(parseEvent({ t: 'packs', ids: 'a' }), null);
+  assert.equal(parseEvent({ t: 'packs', ids: ['a', 7] }), null);
+  assert.equal(parseEvent({ t: 'packs', ids: ['a', ''] }), null);
+  assert.equal(parseEvent({ t: 'packs', ids: ['x'.repeat(65)] }), null);
+  assert.equal(parseEvent({ t: 'packs', ids: ids(PACKS_EVENT_MAX_IDS + 1) }), null);
+  assert.equal(parseEvent({ t: 'packs', ids: ids(PACKS_EVENT_MAX_IDS) })?.t, 'packs');
 });
