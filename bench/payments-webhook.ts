@@ -111,7 +111,10 @@ async function run(kind: BenchDb) {
     },
     false,
   );
-  const database = openDatabase(fresh.url, { poolMax: config.DB_POOL_MAX });
+  const database = openDatabase(fresh.url, {
+    poolMax: config.DB_POOL_MAX,
+    preparedStatements: config.DB_PREPARED_STATEMENTS,
+  });
   const dbName = new URL(fresh.url).pathname.slice(1);
   try {
     await migrateToLatest(database.db);

@@ -61,6 +61,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     openDatabase(config.DATABASE_URL, {
       poolMax: config.DB_POOL_MAX,
       statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+      preparedStatements: config.DB_PREPARED_STATEMENTS,
       onPoolError: (err) => logger.warn({ err: err.message }, 'database pool error'),
     });
 

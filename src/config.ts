@@ -24,6 +24,8 @@ export const ConfigSchema = Type.Object({
   }),
   DB_POOL_MAX: Int(10, 1, 200),
   DB_STATEMENT_TIMEOUT_MS: Int(15000, 100, 600000),
+  /** PostgreSQL: statement texts kept prepared per process and connection (0: none, e.g. behind PgBouncer). */
+  DB_PREPARED_STATEMENTS: Int(256, 0, 10000),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   ACCESS_TOKEN_TTL: Int(900, 30, 86400),
   REFRESH_TOKEN_TTL: Int(2592000, 300, 31536000),

@@ -114,7 +114,10 @@ export async function createEnv(
 ): Promise<TestEnv> {
   const { url, drop } = await freshDatabaseUrl(dialect);
   const config = testConfig(url, overrides);
-  const database = openDatabase(url, { poolMax: config.DB_POOL_MAX });
+  const database = openDatabase(url, {
+    poolMax: config.DB_POOL_MAX,
+    preparedStatements: config.DB_PREPARED_STATEMENTS,
+  });
   await migrateToLatest(database.db);
   const clock = deps.clock instanceof ManualClock ? deps.clock : new ManualClock(Date.now());
   const apps: FastifyInstance[] = [];

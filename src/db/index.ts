@@ -19,6 +19,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { batchSchemaChanges } from './ddl-batch.js';
+import { isStalePlan, prepareStatements, StatementNames } from './prepared.js';
 import type { Database } from './types.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -33,6 +34,8 @@ export interface DatabaseHandle {
   /** One real round trip; rejects when the database is gone. */
   ping(): Promise<void>;
   pool(): { total: number; idle: number; waiting: number; max: number };
+  /** PostgreSQL's prepared statements (prepared.ts): names kept, times a connection forgot its own. */
+  prepared(): { names: number; resets: number };
   close(): Promise<void>;
 }
 
@@ -42,6 +45,8 @@ export interface DatabaseOptions {
   onPoolError?: (err: Error) => void;
   /** PostgreSQL: queue schema changes inside transactions and send them together (see ddl-batch.ts). */
   batchSchemaChanges?: boolean;
+  /** PostgreSQL: how many statement texts are kept prepared (prepared.ts); 0 or absent: none. */
+  preparedStatements?: number;
 }
 
 // pg hands BIGINT (int8) and NUMERIC (sum() of bigint) back as strings; bytes and money must be numbers,
@@ -146,6 +151,7 @@ function openSqlite(url: string): DatabaseHandle {
       await sql`select 1`.execute(db);
     },
     pool: () => ({ total: 1, idle: 1, waiting: 0, max: 1 }),
+    prepared: () => ({ names: 0, resets: 0 }), // withStatementCache prepares every text, unbounded by this
     close: () => db.destroy(),
   };
 }
@@ -165,9 +171,11 @@ function openPostgres(url: string, opts: DatabaseOptions): DatabaseHandle {
   // uncaught exception that would end the process. Every client gets a listener for its whole life; the
   // query in flight fails on its own (a 503), and the pool discards the broken client on release.
   const busy = new WeakSet<pg.PoolClient>();
+  const names = opts.preparedStatements ? new StatementNames(opts.preparedStatements) : undefined;
   pool.on('acquire', (client) => busy.add(client));
   pool.on('release', (_err, client) => busy.delete(client));
   pool.on('connect', (client) => {
+    if (names) prepareStatements(client, names);
     if (opts.batchSchemaChanges) batchSchemaChanges(client);
     client.on('error', (err) => {
       if (busy.has(client)) opts.onPoolError?.(err); // an idle client's error is logged by the pool's
@@ -188,6 +196,7 @@ function openPostgres(url: string, opts: DatabaseOptions): DatabaseHandle {
       waiting: pool.waitingCount,
       max: opts.poolMax ?? 10,
     }),
+    prepared: () => ({ names: names?.size ?? 0, resets: names?.resets ?? 0 }),
     async close() {
       if (closed) return;
       closed = true;
@@ -223,7 +232,8 @@ const RETRYABLE_PG = new Set(['40001', '40P01']); // serialization failure, dead
 
 /**
  * Runs `fn` in one transaction; everything it writes commits together or not at all. Retries a few times
- * on PostgreSQL serialization failures and deadlocks, and on SQLite BUSY (another process holds the lock).
+ * on PostgreSQL serialization failures, deadlocks and prepared plans a schema change made stale
+ * (prepared.ts), and on SQLite BUSY (another process holds the lock).
  * A transaction whose connection died (a database restart, pg_terminate_backend) is never retried here:
  * when the COMMIT itself was lost, whether it applied is unknown, and running `fn` again could apply it
  * twice. It fails (a 503 with Retry-After, see db/errors.ts) and the client retries its idempotent request.
@@ -242,7 +252,7 @@ export async function transaction<T>(db: Executor, fn: (tx: Tx) => Promise<T>): 
       return result;
     } catch (err) {
       const code = (err as { code?: string }).code;
-      const retryable = (code && RETRYABLE_PG.has(code)) || code === 'SQLITE_BUSY';
+      const retryable = (code && RETRYABLE_PG.has(code)) || code === 'SQLITE_BUSY' || isStalePlan(err);
       if (!retryable || attempt >= 5) throw err;
       await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));
     }

@@ -53,6 +53,17 @@ export const metricsPlugin = fp(
         this.set({ state: 'max' }, p.max);
       },
     });
+    new Gauge({
+      name: 'db_prepared_statements',
+      help: 'PostgreSQL statement texts kept prepared (names), and times a connection forgot its own (resets)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      collect() {
+        const p = ctx.database.prepared();
+        this.set({ kind: 'names' }, p.names);
+        this.set({ kind: 'resets' }, p.resets);
+      },
+    });
     // 1 while the rate-limit store answers; Redis at 0 means the limits fail open (not enforced)
     new Gauge({
       name: 'rate_limit_store_up',
