@@ -61,7 +61,9 @@ function timeStatements(): void {
 
 async function main(): Promise<void> {
   const fresh = await freshDatabase(args.db as BenchDb);
-  const h = openDatabase(fresh.url, { poolMax: Math.max(4, WRITERS + 1) });
+  // as the server does (DB_PREPARED_STATEMENTS, default 256; 0 sends every statement unnamed)
+  const prepared = Number(process.env.DB_PREPARED_STATEMENTS ?? 256);
+  const h = openDatabase(fresh.url, { poolMax: Math.max(4, WRITERS + 1), preparedStatements: prepared });
   try {
     await migrateToLatest(h.db);
     const now = Date.now();

@@ -53,16 +53,12 @@ describe('db: prepared statements [postgres]', { skip }, () => {
   test('when a parameterised statement runs three times, then it is parsed once and run by name', async () => {
     const h = open(8);
     for (const id of [1, 2, 1]) {
-      const row = await h.db
-        .selectFrom('t' as never)
-        .select('a' as never)
-        .where('id' as never, '=', id)
-        .executeTakeFirst();
-      assert.equal((row as { a: string }).a, id === 1 ? 'one' : 'two');
+      const { rows } = await sql<{ a: string }>`select a from "t" where id = ${id}`.execute(h.db);
+      assert.equal(rows[0]?.a, id === 1 ? 'one' : 'two');
     }
     const prepared = (await preparedOn(h)).filter((p) => p.statement.includes('"t"'));
     assert.equal(prepared.length, 1);
-    assert.equal(prepared[0].runs, 3);
+    assert.equal(prepared[0]?.runs, 3);
     assert.equal(h.prepared().names, 1);
   });
 
@@ -77,7 +73,7 @@ describe('db: prepared statements [postgres]', { skip }, () => {
     const h = open(4);
     for (let i = 0; i < 20; i++) {
       const { rows } = await sql<{ n: number }>`select ${i}::int + ${sql.raw(String(i))} as n`.execute(h.db);
-      assert.equal(rows[0].n, 2 * i);
+      assert.equal(rows[0]?.n, 2 * i);
       assert.ok((await preparedOn(h)).length <= 5, `at most the bound and the one just made (i=${i})`);
     }
     assert.ok(h.prepared().names <= 4);
