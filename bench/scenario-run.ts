@@ -2,6 +2,8 @@
 import { join } from 'node:path';
 import type { Window } from './cpuprofile-top.js';
 import {
+  cpuSample,
+  cpuShares,
   cpuTicksOf,
   childrenOf,
   freePort,
@@ -190,6 +192,7 @@ export async function runAppScenario(sc: Scenario, st: RunState, pass: number): 
     // measured run starts behind a queue (seconds for logins): wait about one slowest warm-up request.
     await sleep(Math.min(10000, w.requests ? w.maxMs : 5000));
   }
+  const cpu0 = cpuSample();
   const m = await measured(st.server, st.workers, async () => {
     if (bg && sc.during) {
       const bgReq = wrkRequestOf(bg, seed, `${prefix}-bg`, occurredAt);
@@ -211,6 +214,10 @@ export async function runAppScenario(sc: Scenario, st: RunState, pass: number): 
     row.notes.push(
       `${Math.round((m.res.rps / st.bcryptBest) * 100)}% of the bcrypt ceiling (${st.bcryptBest}/s)`,
     );
+    // where the two cores went meanwhile (bcrypt runs in the server's node process, on libuv's pool)
+    const cpu = cpuShares(cpu0, 4);
+    const by = Object.entries(cpu.by_command_pct).map(([k, v]) => `${k} ${v}%`);
+    row.notes.push(`machine ${cpu.busy_pct}% busy: ${by.join(', ')}`);
   }
   if (sc.usage) {
     st.usageAccepted += m.res.accepted;
