@@ -1,19 +1,17 @@
 /**
  * Process entry: load config (a bad value stops here with one line), migrate, bootstrap the admin, then
- * serve: in this process, or with WEB_CONCURRENCY=N in N cluster workers sharing the port. SIGTERM/SIGINT
- * stop accepting, finish in-flight requests and close the pools.
+ * serve (serve.ts): in this process, or with WEB_CONCURRENCY=N in N cluster workers sharing the port.
+ * Only what the migrations need is loaded before they start; the app itself is loaded (a dynamic import)
+ * while the database works on them, and a cluster primary, which serves nothing, never loads it.
  */
 import cluster from 'node:cluster';
-import closeWithGrace from 'close-with-grace';
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/index.js';
 import { migrateToLatest, migrationState } from './db/migrate.js';
 import { createLogger } from './logger.js';
-import { startJobs } from './jobs.js';
-import { startEs2plus } from './modules/esims/es2plus/runtime.js';
+import { hashAdminPassword } from './modules/auth/passwords.js';
 import { startClusterRelay } from './sessions/cluster-bus.js';
-import { ensureAdminFromOutside, hashAdminPassword } from './modules/users/bootstrap.js';
+import type * as ServeModule from './serve.js';
 
 // performance.now() counts from the process's start: here, after every static import has loaded
 const phases: Record<string, number> = { load: Math.round(performance.now()) };
@@ -21,6 +19,14 @@ function phase(name: string, since: number): number {
   const now = performance.now();
   phases[name] = Math.round(now - since);
   return now;
+}
+
+/** The app and its serving loop (serve.ts), timed as the phase `import`. */
+async function loadServe(): Promise<typeof ServeModule> {
+  const t = performance.now();
+  const loaded = await import('./serve.js');
+  phase('import', t);
+  return loaded;
 }
 
 /** Migrations and the admin bootstrap: once, before any worker serves. */
@@ -44,6 +50,7 @@ async function prepare(config: Config): Promise<void> {
       if (applied?.length) log.info({ applied }, 'migrations applied');
     }
     if (email && password) {
+      const { ensureAdminFromOutside } = await import('./modules/users/bootstrap.js');
       const { created } = await ensureAdminFromOutside(
         database,
         config,
@@ -60,41 +67,6 @@ async function prepare(config: Config): Promise<void> {
   phase('prepare', t);
 }
 
-/** `prepared`: the migrations and the admin bootstrap, when they run while the app is built. */
-async function serve(config: Config, runJobs: boolean, prepared?: Promise<void>): Promise<void> {
-  let t = performance.now();
-  const app = await buildApp(config);
-  phase('build', t);
-  // nothing queries a table before ready (the workers start on ready), so building the app need not
-  // wait for the migrations; the server listens only once they are done
-  await prepared;
-  t = performance.now();
-  const stopJobs = runJobs ? startJobs(app) : () => undefined;
-  // SMDP_MODE=es2plus: the SM-DP+ callback listener (ES2_PORT) and the order reconciler
-  const es2plus = await startEs2plus(app, runJobs);
-  // A cluster worker stops on the primary's SIGTERM only: Ctrl-C signals the whole process group, and a
-  // SIGINT here followed by the primary's SIGTERM would count as a second signal and exit(1) mid-drain.
-  if (cluster.isWorker) process.on('SIGINT', () => undefined);
-  closeWithGrace({ delay: 10000, skip: cluster.isWorker ? ['SIGINT'] : [] }, async ({ signal, err }) => {
-    if (err) app.log.error({ err }, 'shutting down after an error');
-    else app.log.info({ signal }, 'shutting down');
-    stopJobs();
-    await es2plus?.stop();
-    // close() closes the idle keep-alive connections once; one that finishes its in-flight request later
-    // would hold the server open until the client drops it (the 10 s timeout, then exit 1): close those as
-    // they go idle
-    const idle = setInterval(() => app.server.closeIdleConnections(), 50);
-    try {
-      await app.close();
-    } finally {
-      clearInterval(idle);
-    }
-  });
-  await app.listen({ port: config.PORT, host: config.HOST });
-  phase('listen', t);
-  app.log.info({ startup_ms: Math.round(performance.now()), phases }, 'ready');
-}
-
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -109,9 +81,11 @@ async function main(): Promise<void> {
   if (cluster.isPrimary) {
     if (config.WEB_CONCURRENCY <= 1) {
       // one process: the app is built while the admin's bcrypt hash runs on libuv's thread pool
+      // the migrations start first: the app loads and is built while the database works on them
       const prepared = prepare(config);
       prepared.catch(() => undefined); // reported by serve's await (or by main's catch if build fails)
-      return serve(config, true, prepared);
+      const { serve } = await loadServe();
+      return serve(config, true, phase, phases, prepared);
     }
     await prepare(config);
     // worker index by cluster id: a restarted worker keeps its index (index 0 runs the jobs)
@@ -156,7 +130,8 @@ async function main(): Promise<void> {
     return;
   }
   // background jobs (the expiry sweep) run in one worker only
-  await serve(config, process.env.KSWIFI_WORKER === '0');
+  const { serve } = await loadServe();
+  await serve(config, process.env.KSWIFI_WORKER === '0', phase, phases);
 }
 
 main().catch((err: unknown) => {

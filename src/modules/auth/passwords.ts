@@ -29,3 +29,12 @@ export class PasswordHasher {
     return bcrypt.compare(password, hash ?? this.dummy);
   }
 }
+
+/**
+ * The admin's password hash, started ahead: the server starts it while the migrations of a fresh database
+ * run (no admin can exist there yet), on libuv's thread pool, and hands it to ensureAdminFromOutside
+ * (users/bootstrap.ts). Here, not there, so the server starts it before the app is loaded.
+ */
+export function hashAdminPassword(config: { BCRYPT_ROUNDS: number }, password: string): Promise<string> {
+  return new PasswordHasher(config.BCRYPT_ROUNDS).hash(password);
+}

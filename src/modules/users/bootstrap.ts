@@ -10,15 +10,9 @@ import { silentLogger, type InvalidationBus } from '../../sessions/bus.js';
 import { SessionEvents, createSessionBus } from '../../sessions/index.js';
 import { ActivityService } from '../activity/service.js';
 import { PasswordHasher } from '../auth/passwords.js';
-import { UsersService } from './service.js';
 
-/**
- * The admin's password hash, started ahead: the server starts it while the migrations of a fresh database
- * run (no admin can exist there yet), on libuv's thread pool, and hands it to ensureAdminFromOutside.
- */
-export function hashAdminPassword(config: Pick<Config, 'BCRYPT_ROUNDS'>, password: string): Promise<string> {
-  return new PasswordHasher(config.BCRYPT_ROUNDS).hash(password);
-}
+export { hashAdminPassword } from '../auth/passwords.js';
+import { UsersService } from './service.js';
 
 /**
  * `passwordHash`: a hash of `password` already under way (see hashAdminPassword). The session bus is
