@@ -74,6 +74,8 @@ export const ConfigSchema = Type.Object({
   USAGE_FEED_PARTITIONS: Int(8, 1, 256),
   // how long after a pack's expiry a record of usage from while it was valid still debits it
   USAGE_LATE_WINDOW_H: Int(72, 0, 720),
+  /** PostgreSQL: posted usage batches are written in this many lanes by eSIM (0: each request on its own). */
+  USAGE_WRITE_LANES: Int(4, 0, 64),
   // real eSIM provisioning over GSMA ES2+ (SMDP_MODE=es2plus); `local` issues eSIMs in our own database
   SMDP_MODE: Type.Enum(['local', 'es2plus'], { default: 'local' }),
   SMDP_ES2_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$', maxLength: 2000 })),

@@ -4,6 +4,7 @@
  * overage. The engine applies the plan; everything here is pure so it is unit tested on its own.
  */
 import type { NotificationType } from '../../db/types.js';
+import { packEvent, type NewEvent } from '../events/types.js';
 import { activationFields, canMovePack, endFields } from '../packs/lifecycle.js';
 import type { PackState } from '../packs/repository.js';
 
@@ -132,4 +133,24 @@ export function planDebit(
   }
   const late = left > 0 && packs.some((p) => validity(p, occurredAt, now, lateWindowMs) === 'too-late');
   return { debits, overage: left, late };
+}
+
+/**
+ * The events one debit of a pack reports: its activation (first byte), each usage threshold it crossed
+ * (once per pack and threshold) and its depletion.
+ */
+export function debitEvents(d: PackDebit, usageEventId: string, now: number): NewEvent[] {
+  const out: NewEvent[] = [];
+  if (d.before.status === 'pending' && d.after.status !== 'pending')
+    out.push(packEvent('pack.activated', d.after, now, { activated_by: 'usage' }));
+  for (const type of d.crossed) {
+    const threshold = Number(type.slice('usage_'.length));
+    const key = `pack.usage_threshold:${d.packId}:${threshold}`;
+    out.push(
+      packEvent('pack.usage_threshold', d.after, now, { threshold, usage_event_id: usageEventId }, key),
+    );
+  }
+  if (d.after.status === 'depleted' && d.before.status !== 'depleted')
+    out.push(packEvent('pack.depleted', d.after, now, { usage_event_id: usageEventId }));
+  return out;
 }

@@ -6,12 +6,13 @@
  * - With group commit (a database with one connection, SQLite: one writer), the batches arriving in one
  *   turn of the event loop share one transaction (group-commit.ts); each record is atomic because the
  *   whole transaction is, and the eSIMs and packs are read once and debited in memory under the lock.
- * - Otherwise (PostgreSQL) chunks of records run one transaction each, except that small requests (up to
- *   `coalesceUpTo` records, e.g. a feed posting one record at a time) arriving in one turn share a
- *   transaction as above: one commit and one wait on a hot pack's lock for all of them. A chunk locks its eSIMs' open
- *   packs FOR UPDATE in id order, then reads which event_ids exist, then inserts its records in event_id
- *   order: the same lock order in every writer, so instances sharing the database serialise on a pack
- *   without deadlocking.
+ * - Otherwise (PostgreSQL): small requests (up to `coalesceUpTo` records, e.g. a feed posting one record
+ *   at a time) arriving in one turn share a transaction as above: one commit and one wait on a hot pack's
+ *   lock for all of them. Larger ones go through the write lanes (lanes.ts): cut by eSIM, each lane one
+ *   transaction at a time for every request waiting on it, lanes side by side on disjoint packs. A
+ *   transaction locks its eSIMs' open packs FOR UPDATE in id order, reads which event_ids exist, then
+ *   inserts its records in event_id order: the same lock order in every writer, so instances sharing the
+ *   database serialise on a pack without deadlocking.
  * In both, the unique event_id is the last word on duplicates: records are inserted with ON CONFLICT DO
  * NOTHING, and a row that did not go in means a concurrent writer (another instance) took that event
  * between our read and our insert, so the transaction is rolled back and retried as a serialization
@@ -24,10 +25,11 @@ import { newId } from '../../lib/ids.js';
 import type { EsimRow } from '../../db/types.js';
 import { esimsRepo } from '../esims/repository.js';
 import { eventsRepo } from '../events/repository.js';
-import { packEvent, type NewEvent } from '../events/types.js';
+import type { NewEvent } from '../events/types.js';
 import { packsRepo } from '../packs/repository.js';
-import { DEFAULT_LATE_WINDOW_MS, planDebit, type PackDebit } from './debit.js';
+import { DEFAULT_LATE_WINDOW_MS, debitEvents, planDebit } from './debit.js';
 import { GroupCommit } from './group-commit.js';
+import { WriteLanes, type JobOutcome } from './lanes.js';
 import { PackLedger } from './ledger.js';
 import { usageRepo, type NewDebit, type NewUsageRecord } from './repository.js';
 import { RollupDeltas, rollupsRepo } from './rollups.repository.js';
@@ -36,7 +38,6 @@ import {
   type Candidate,
   type IngestOutcome,
   type Job,
-  type Rejection,
   type RecordResult,
   type UsageInput,
 } from './screen.js';
@@ -64,6 +65,12 @@ export interface EngineOptions {
   /** Records per transaction without group commit. */
   pgChunk?: number;
   /**
+   * Without group commit: larger requests are cut by eSIM into this many lanes, each writing one
+   * transaction at a time for all the requests waiting on it (lanes.ts). 0: each request writes its own
+   * chunks (`pgChunk`). The feed, which partitions itself, passes its own chunk and never uses them.
+   */
+  writeLanes?: number;
+  /**
    * How long after a pack's expiry a record of usage that happened while it was valid still debits it
    * (USAGE_LATE_WINDOW_H); older ones go to overage, flagged late.
    */
@@ -72,12 +79,6 @@ export interface EngineOptions {
   sqliteGroup?: number;
   /** How far ahead of the clock an occurred_at may be (clock skew of the feed). */
   futureToleranceMs?: number;
-}
-
-interface JobOutcome {
-  duplicates: number;
-  rejected: Rejection[];
-  results: RecordResult[];
 }
 
 /** Another instance is writing the same feed partition: nothing was written, try another one first. */
@@ -98,26 +99,6 @@ class EventTakenConcurrently extends Error {
   override name = 'EventTakenConcurrently';
 }
 
-/**
- * The events one debit of a pack reports: its activation (first byte), each usage threshold it crossed
- * (once per pack and threshold) and its depletion.
- */
-function debitEvents(d: PackDebit, usageEventId: string, now: number): NewEvent[] {
-  const out: NewEvent[] = [];
-  if (d.before.status === 'pending' && d.after.status !== 'pending')
-    out.push(packEvent('pack.activated', d.after, now, { activated_by: 'usage' }));
-  for (const type of d.crossed) {
-    const threshold = Number(type.slice('usage_'.length));
-    const key = `pack.usage_threshold:${d.packId}:${threshold}`;
-    out.push(
-      packEvent('pack.usage_threshold', d.after, now, { threshold, usage_event_id: usageEventId }, key),
-    );
-  }
-  if (d.after.status === 'depleted' && d.before.status !== 'depleted')
-    out.push(packEvent('pack.depleted', d.after, now, { usage_event_id: usageEventId }));
-  return out;
-}
-
 /** Everything one transaction writes, gathered while planning. */
 interface Writes {
   records: NewUsageRecord[];
@@ -131,6 +112,7 @@ export class UsageEngine {
   private readonly toleranceMs: number;
   private readonly lateWindowMs: number;
   private readonly group: GroupCommit<Job, JobOutcome> | undefined;
+  private readonly lanes: WriteLanes | undefined;
   /** Jobs of at most this many records go through `group` (all of them with group commit). */
   private readonly groupUpTo: number;
 
@@ -152,6 +134,9 @@ export class UsageEngine {
             opts.groupCommit ? undefined : (opts.coalesceLanes ?? 1),
           )
         : undefined;
+    const lanes = opts.groupCommit ? 0 : (opts.writeLanes ?? 0);
+    this.lanes =
+      lanes > 0 ? new WriteLanes(lanes, (jobs) => this.inTransaction(jobs), this.pgChunk * 10) : undefined;
   }
 
   /**
@@ -168,6 +153,8 @@ export class UsageEngine {
     const outcomes: JobOutcome[] = [];
     if (this.group && !opts.claim && job.candidates.length <= this.groupUpTo) {
       if (job.candidates.length) outcomes.push(await this.group.submit(job, job.candidates.length));
+    } else if (this.lanes && !opts.claim && opts.chunk === undefined) {
+      outcomes.push(await this.lanes.submit(job));
     } else {
       for (let i = 0; i < job.candidates.length; i += chunk) {
         const part = { now: job.now, candidates: job.candidates.slice(i, i + chunk) };
@@ -220,9 +207,11 @@ export class UsageEngine {
     if (inserted !== writes.records.length)
       throw new EventTakenConcurrently('an event_id was ingested meanwhile');
     await usageRepo.insertDebits(tx, writes.debits);
-    await rollupsRepo.add(tx, writes.rollups);
     await packsRepo.applyDebits(tx, [...ledger.changes.values()], jobs[0]?.now ?? this.clock.now());
     await eventsRepo.emit(tx, writes.events);
+    // last: a user's hourly rollup row is shared by every writer of that user's eSIMs (whatever lane or
+    // instance), and its lock is held from here to the commit
+    await rollupsRepo.add(tx, writes.rollups);
     return outcomes;
   }
 
@@ -234,7 +223,7 @@ export class UsageEngine {
     ledger: PackLedger,
     writes: Writes,
   ): JobOutcome {
-    const out: JobOutcome = { duplicates: 0, rejected: [], results: [] };
+    const out: JobOutcome = { duplicates: 0, rejected: [], results: [], order: [] };
     for (const c of job.candidates) {
       const esim = esims.get(c.iccid);
       if (!esim) out.rejected.push({ index: c.index, event_id: c.event_id, code: 'UNKNOWN_ICCID' });
@@ -245,6 +234,7 @@ export class UsageEngine {
       else {
         seen.add(c.event_id); // a later batch of the same group repeating it is a duplicate
         out.results.push(this.debitRecord(c, esim, job.now, ledger, writes));
+        out.order.push(c.index);
       }
     }
     return out;

@@ -17,6 +17,7 @@ export const usageModule = defineModule({
     app.services.usageEngine = new UsageEngine(db, clock, {
       groupCommit: database.pool().max === 1,
       lateWindowMs: config.USAGE_LATE_WINDOW_H * 3_600_000,
+      writeLanes: config.USAGE_WRITE_LANES,
     });
     // the NATS JetStream feed, when configured: the same engine, fed from the broker
     await setUpUsageFeed(app);

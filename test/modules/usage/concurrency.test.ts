@@ -1,5 +1,6 @@
 // Exactly-once under concurrency: 20 clients, retried duplicates, one app and then two app instances
-// with their own database pools on one database.
+// with their own database pools on one database; in small batches (coalesced by turn) and in larger ones
+// (on PostgreSQL, the write lanes: src/modules/usage/lanes.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -35,7 +36,7 @@ function greedy(totals: number[], bytes: number): { used: number[]; overage: num
 }
 
 forEachDialect('usage exactly once under concurrency', ({ env }) => {
-  async function scenario(apps: FastifyInstance[], key: string) {
+  async function scenario(apps: FastifyInstance[], key: string, batch = BATCH, retryBatch = 10) {
     const { db, clock } = env();
     const now = clock.now();
     const user = await registerUser(apps[0]!);
@@ -79,14 +80,14 @@ forEachDialect('usage exactly once under concurrency', ({ env }) => {
     assert.ok(p3Share >= 0.5 && p3Share < 0.8 && onE1.used[3] === 0, 'e1 ends in p3, past its 50 % mark');
     assert.ok(onE2.overage > 0, 'e2 runs out');
 
-    // 20 clients send their 25 records in batches of 5 while 5 more clients resend 100 of them
+    // 20 clients send their 25 records in batches (of 5, or all 25) while more clients resend 100 of them
     const sends: FeedRecord[][] = [];
     for (let c = 0; c < CLIENTS; c++) {
-      for (let b = 0; b < PER_CLIENT; b += BATCH)
-        sends.push(records.slice(c * PER_CLIENT + b, c * PER_CLIENT + b + BATCH));
+      for (let b = 0; b < PER_CLIENT; b += batch)
+        sends.push(records.slice(c * PER_CLIENT + b, c * PER_CLIENT + b + batch));
     }
     const retried = records.filter((_, i) => i % 5 === 2).slice(0, RETRIED);
-    for (let b = 0; b < RETRIED; b += 10) sends.push(retried.slice(b, b + 10));
+    for (let b = 0; b < RETRIED; b += retryBatch) sends.push(retried.slice(b, b + retryBatch));
     const answers: IngestAnswer[] = await Promise.all(
       sends.map((batch, i) => ingest(apps[i % apps.length]!, key, batch)),
     );
@@ -103,6 +104,15 @@ forEachDialect('usage exactly once under concurrency', ({ env }) => {
       answers.flatMap((a) => a.rejected),
       [],
     );
+    // each answer lists its accepted records in the order they were sent
+    answers.forEach((a, i) => {
+      const accepted = new Set(a.results.map((r) => r.event_id));
+      const sent = sends[i]!.map((r) => r.event_id).filter((id) => accepted.has(id));
+      assert.deepEqual(
+        a.results.map((r) => r.event_id),
+        sent,
+      );
+    });
     const expectedUsed = new Map([
       [p1, onE1.used[0]],
       [p2, onE1.used[1]],
@@ -150,6 +160,20 @@ forEachDialect('usage exactly once under concurrency', ({ env }) => {
 
   test('when 20 clients send 500 records and 100 retries at once, then every byte is debited exactly once', async () => {
     await scenario([env().app], await issueApiKey(env().app));
+  });
+
+  test('when the 20 clients send 25 records each in one request, then every byte is debited exactly once', async () => {
+    await scenario([env().app], await issueApiKey(env().app), PER_CLIENT, 20);
+  });
+
+  test('when two instances take requests of 25 records at once, then every byte is debited exactly once', async () => {
+    const second = await buildApp(testConfig(env().url), { clock: env().clock });
+    try {
+      await second.ready();
+      await scenario([env().app, second], await issueApiKey(env().app), PER_CLIENT, 20);
+    } finally {
+      await second.close();
+    }
   });
 
   test('when two app instances with their own pools ingest at once, then every byte is debited exactly once', async () => {
