@@ -19,9 +19,12 @@ import { ManualClock } from '../src/lib/clock.js';
 
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CI = process.env.CI === 'true' || process.env.CI === '1';
+// outside CI a server that does not answer soon is taken as absent (its leg is skipped); under CI it must
+// answer, and on a loaded machine (two test files at once, each starting servers) connecting can take seconds
+const PROBE_TIMEOUT_MS = CI ? 15_000 : 2000;
 
 async function probePostgres(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: PROBE_TIMEOUT_MS });
   try {
     await client.connect();
     await client.query('select 1');
