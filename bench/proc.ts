@@ -170,6 +170,9 @@ export function cpuByCommand(): Map<string, number> {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      // kernel workers rename themselves by task (kworker/u8:0-writeback ...): a name new since the first
+      // sample would count its thread's whole life, so they are left out (the busy share still has them)
+      if (name.startsWith('kworker')) continue;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       out.set(name, (out.get(name) ?? 0) + Number(fields[11]) + Number(fields[12]));
     } catch {
