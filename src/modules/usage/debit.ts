@@ -1,7 +1,8 @@
 /**
  * The debit rules, with no I/O: which of an eSIM's packs a usage record draws from, in which order, how
  * much each takes, which lifecycle moves and threshold notifications that causes, and what is left over as
- * overage. The engine applies the plan; everything here is pure so it is unit tested on its own.
+ * overage, and the events a debit reports (debitEvents). The engine applies the plan; everything here is
+ * pure so it is unit tested on its own.
  */
 import type { NotificationType } from '../../db/types.js';
 import { packEvent, type NewEvent } from '../events/types.js';
