@@ -57,6 +57,11 @@ forEachDialect('http: metrics', ({ env }) => {
     assert.match(body, /^process_cpu_user_seconds_total \d/m);
     assert.match(body, /^nodejs_eventloop_lag_seconds \d/m);
     assert.match(body, /^db_pool_connections\{state="max"\} \d+/m);
+    // PostgreSQL names the statements the env has run so far (prepared.ts); SQLite has none of that
+    const names = Number(/^db_prepared_statements\{kind="names"\} (\d+)/m.exec(body)?.[1]);
+    if (env().dialect === 'postgres') assert.ok(names > 0, `names: ${names}`);
+    else assert.equal(names, 0);
+    assert.match(body, /^db_prepared_statements\{kind="resets"\} \d+/m);
   });
 
   test('when METRICS_TOKEN is set, then /metrics needs that bearer token', async () => {
