@@ -3,7 +3,8 @@
  * verifies and applies (order paid, pack made, activity logged, event id stored), on SQLite and PostgreSQL.
  *
  *   node --import tsx bench/payments-webhook.ts [--db sqlite|pg|both] [--events 3000] [--concurrency 32]
- *     [--statements]   on PostgreSQL, also count the statements (round trips) per event, by SQL text
+ *     [--statements]   on PostgreSQL, also count the statements per event, by SQL text, and the writes to
+ *                       the database's sockets (statements sent together are one write: one round trip)
  *     [--cpu-profile F] write a V8 CPU profile of the first delivery only to F.<db>.cpuprofile
  *                       (read it with: npx tsx bench/cpuprofile-top.ts F.<db>.cpuprofile)
  *
@@ -15,6 +16,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { Socket } from 'node:net';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -54,13 +56,35 @@ if (values.statements) {
   } as typeof pg.Client.prototype.query;
 }
 
-function statementReport(events: number): { per_event: number; by_sql: Record<string, number> } {
+/** Writes to PostgreSQL's sockets while `counting`: what is sent together (pipeline.ts) is one write. */
+let socketWrites = 0;
+if (values.statements) {
+  for (const method of ['_write', '_writev'] as const) {
+    const original = Socket.prototype[method] as (...args: unknown[]) => unknown;
+    Socket.prototype[method] = function (this: Socket, ...args: unknown[]) {
+      if (counting && this.remotePort === 5432) socketWrites++;
+      return original.apply(this, args);
+    } as never;
+  }
+}
+
+function statementReport(events: number): {
+  per_event: number;
+  writes_per_event: number;
+  by_sql: Record<string, number>;
+} {
   const total = [...statements.values()].reduce((a, b) => a + b, 0);
+  const writes = socketWrites;
+  socketWrites = 0;
   const bySql = [...statements.entries()]
     .sort((a, b) => b[1] - a[1])
     .map(([text, n]) => [text.replace(/\s+/g, ' ').slice(0, 110), Math.round((n / events) * 100) / 100]);
   statements.clear();
-  return { per_event: Math.round((total / events) * 100) / 100, by_sql: Object.fromEntries(bySql) };
+  return {
+    per_event: Math.round((total / events) * 100) / 100,
+    writes_per_event: Math.round((writes / events) * 100) / 100,
+    by_sql: Object.fromEntries(bySql),
+  };
 }
 
 /**
@@ -114,6 +138,7 @@ async function run(kind: BenchDb) {
   const database = openDatabase(fresh.url, {
     poolMax: config.DB_POOL_MAX,
     preparedStatements: config.DB_PREPARED_STATEMENTS,
+    pipeline: config.DB_PIPELINE,
   });
   const dbName = new URL(fresh.url).pathname.slice(1);
   try {

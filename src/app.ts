@@ -62,6 +62,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       poolMax: config.DB_POOL_MAX,
       statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
       preparedStatements: config.DB_PREPARED_STATEMENTS,
+      pipeline: config.DB_PIPELINE,
       onPoolError: (err) => logger.warn({ err: err.message }, 'database pool error'),
     });
 

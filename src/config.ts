@@ -26,6 +26,8 @@ export const ConfigSchema = Type.Object({
   DB_STATEMENT_TIMEOUT_MS: Int(15000, 100, 600000),
   /** PostgreSQL: statement texts kept prepared per process and connection (0: none, e.g. behind PgBouncer). */
   DB_PREPARED_STATEMENTS: Int(256, 0, 10000),
+  /** PostgreSQL: send a transaction's BEGIN and its deferred writes with its next statement (db/pipeline.ts). */
+  DB_PIPELINE: Type.Boolean({ default: true }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   ACCESS_TOKEN_TTL: Int(900, 30, 86400),
   REFRESH_TOKEN_TTL: Int(2592000, 300, 31536000),

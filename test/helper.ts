@@ -120,6 +120,7 @@ export async function createEnv(
   const database = openDatabase(url, {
     poolMax: config.DB_POOL_MAX,
     preparedStatements: config.DB_PREPARED_STATEMENTS,
+    pipeline: config.DB_PIPELINE,
   });
   await migrateToLatest(database.db);
   const clock = deps.clock instanceof ManualClock ? deps.clock : new ManualClock(Date.now());

@@ -45,7 +45,8 @@ export function batchSchemaChanges(client: pg.PoolClient): void {
       // a rollback discards whatever was queued: PostgreSQL would have undone it anyway
       if (ROLLBACK.test(text)) queue = [];
     }
-    return flush().then(() => query(...args));
+    // sent at once when nothing is queued, so the order of this connection's writes stays as called
+    return queue.length ? flush().then(() => query(...args)) : query(...args);
   };
   client.query = batched as typeof client.query;
 }

@@ -13,12 +13,14 @@ import {
   SqliteDialect,
   SqliteQueryCompiler,
   sql,
+  type Compilable,
   type FunctionNode,
   type SelectQueryNode,
   type Transaction,
 } from 'kysely';
 import pg from 'pg';
 import { batchSchemaChanges } from './ddl-batch.js';
+import { DEFERRED, holdStatements } from './pipeline.js';
 import { isStalePlan, prepareStatements, StatementNames } from './prepared.js';
 import type { Database } from './types.js';
 
@@ -47,6 +49,8 @@ export interface DatabaseOptions {
   batchSchemaChanges?: boolean;
   /** PostgreSQL: how many statement texts are kept prepared (prepared.ts); 0 or absent: none. */
   preparedStatements?: number;
+  /** PostgreSQL: hold BEGIN and deferred writes until the transaction's next statement (pipeline.ts). */
+  pipeline?: boolean;
 }
 
 // pg hands BIGINT (int8) and NUMERIC (sum() of bigint) back as strings; bytes and money must be numbers,
@@ -164,6 +168,7 @@ function openPostgres(url: string, opts: DatabaseOptions): DatabaseHandle {
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30000,
     keepAlive: true,
+    pipeline: opts.pipeline ?? false,
   });
   // A client losing its connection (a restart, a failover, pg_terminate_backend) emits 'error'. An idle
   // one is the pool's: it drops the client and re-emits on the pool. A checked-out one has no listener
@@ -177,12 +182,14 @@ function openPostgres(url: string, opts: DatabaseOptions): DatabaseHandle {
   pool.on('connect', (client) => {
     if (names) prepareStatements(client, names);
     if (opts.batchSchemaChanges) batchSchemaChanges(client);
+    if (opts.pipeline) holdStatements(client);
     client.on('error', (err) => {
       if (busy.has(client)) opts.onPoolError?.(err); // an idle client's error is logged by the pool's
     });
   });
   pool.on('error', (err) => opts.onPoolError?.(err));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  if (opts.pipeline) pipelined.add(db);
   let closed = false;
   return {
     db,
@@ -210,6 +217,8 @@ export function openDatabase(url: string, opts: DatabaseOptions = {}): DatabaseH
 }
 
 const afterCommit = new WeakMap<Tx, (() => void)[]>();
+/** The PostgreSQL databases whose connections hold deferred writes (pipeline.ts). */
+const pipelined = new WeakSet<Executor>();
 const roots = new WeakMap<Tx, Db>();
 
 /** The database a transaction of `transaction()` runs on (`db` itself when it is not such a transaction). */
@@ -226,6 +235,21 @@ export function onCommit(db: Executor, callback: () => void): void {
   const list = db.isTransaction ? afterCommit.get(db as Tx) : undefined;
   if (list) list.push(callback);
   else if (!db.isTransaction) callback();
+}
+
+/**
+ * Runs `write`, whose result its caller does not read (an insert into a log or an outbox), in `db`. In a
+ * transaction of `transaction()` on PostgreSQL with DB_PIPELINE it is held and sent with the transaction's
+ * next statement, one round trip fewer (pipeline.ts); an error in it fails the transaction there, so the
+ * transaction still commits all or nothing. Anywhere else it runs at once.
+ */
+export async function deferredWrite(db: Executor, write: Compilable): Promise<void> {
+  if (!db.isTransaction || !pipelined.has(rootOf(db))) {
+    await db.executeQuery(write);
+    return;
+  }
+  const compiled = write.compile();
+  await db.executeQuery({ ...compiled, parameters: [...compiled.parameters, DEFERRED] });
 }
 
 const RETRYABLE_PG = new Set(['40001', '40P01']); // serialization failure, deadlock

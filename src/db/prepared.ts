@@ -91,21 +91,23 @@ export function prepareStatements(client: pg.PoolClient, names: StatementNames):
     state.prepared > names.max ||
     state.bytes > CONNECTION_TEXT_BYTES ||
     state.generation !== names.generation;
-  const forgetAll = async () => {
+  // forgets at once and sends DEALLOCATE ALL without waiting: what is sent after it on this connection
+  // (pg keeps the order, pipelined or not) is parsed again, after the server has dropped the old plans
+  const forgetAll = (): Promise<unknown> => {
     state.prepared = 0;
     state.bytes = 0;
     state.generation = names.generation;
     names.resets++;
-    await query('deallocate all');
     parsed.parsedStatements = {};
     parsed.submittedNamedStatements = {};
+    return query('deallocate all');
   };
 
   const run = async (text: string, values: unknown[]): Promise<unknown> => {
     const outside = !state.inTransaction;
     if (outside && mustForget()) await forgetAll();
     const name = names.of(text);
-    if (parsed.parsedStatements[name] === undefined) {
+    if (parsed.parsedStatements[name] === undefined && parsed.submittedNamedStatements[name] === undefined) {
       state.prepared++;
       state.bytes += text.length;
     }
@@ -127,7 +129,10 @@ export function prepareStatements(client: pg.PoolClient, names: StatementNames):
     if (BEGIN.test(text)) {
       const stale = mustForget();
       state.inTransaction = true;
-      if (stale) return forgetAll().then(() => query(text, values));
+      if (stale) {
+        // both sent now, in this order: BEGIN may be pipelined with the statement after it (pipeline.ts)
+        return Promise.all([forgetAll(), query(text, values)]).then((answers) => answers[1]);
+      }
     } else if (END.test(text)) state.inTransaction = false;
     return query(text, values);
   };

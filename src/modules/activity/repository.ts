@@ -1,5 +1,5 @@
 /** SQL for the activity log. Takes the database or a transaction first; holds no rules. */
-import type { Executor } from '../../db/index.js';
+import { deferredWrite, type Executor } from '../../db/index.js';
 import type { ActivityRow } from '../../db/types.js';
 
 export interface ActivityFilter {
@@ -15,8 +15,9 @@ export interface ActivityFilter {
 }
 
 export const activityRepo = {
-  async insert(db: Executor, row: ActivityRow): Promise<void> {
-    await db.insertInto('activity').values(row).execute();
+  /** Nothing is read back: in a transaction on PostgreSQL it goes with the next statement (deferredWrite). */
+  insert(db: Executor, row: ActivityRow): Promise<void> {
+    return deferredWrite(db, db.insertInto('activity').values(row));
   },
 
   /** Newest first by id (UUIDv7), `limit + 1` rows so the caller can tell whether more exist. */

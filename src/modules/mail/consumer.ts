@@ -38,7 +38,8 @@ export function ownerFrom(userId: string, owner: unknown): MailUser | undefined 
 }
 
 /**
- * Queues, through `db`, the mails `events` call for; returns how many were queued now. The owners already
+ * Offers, through `db`, the mails `events` call for to the outbox (a mail whose key was queued before is
+ * left as it was; nothing is read back, see `mailRepo.offer`); returns how many were offered. The owners already
  * read (`owners`, by the emit) are not read again; any other is read once per batch (a batch of usage
  * records emits many events for few users).
  */
@@ -47,12 +48,14 @@ export async function mailFromEvents(
   events: readonly MailEvent[],
   owners: Owners = new Map(),
 ): Promise<number> {
-  let queued = 0;
+  let offered = 0;
   for (const event of events) {
     if (!event.userId || !mailDataForEvent(event)) continue;
     if (!owners.has(event.userId)) owners.set(event.userId, await usersRepo.findById(db, event.userId));
     const mail = mailForEvent(event, owners.get(event.userId));
-    if (mail && (await mailRepo.enqueue(db, mail))) queued += 1;
+    if (!mail) continue;
+    await mailRepo.offer(db, mail);
+    offered += 1;
   }
-  return queued;
+  return offered;
 }

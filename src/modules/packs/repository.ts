@@ -8,7 +8,7 @@
  */
 import { CompiledQuery, sql, type ExpressionBuilder, type Updateable } from 'kysely';
 import { cachedText, chunks } from '../../db/batch.js';
-import type { Executor } from '../../db/index.js';
+import { deferredWrite, type Executor } from '../../db/index.js';
 import type { Database, PackRow, PackStatus, PacksTable } from '../../db/types.js';
 import { packsChanged } from '../../sessions/pack-lists.js';
 import { packNoticeSent } from '../notifications/repository.js';
@@ -131,10 +131,14 @@ export const packsRepo = {
     return new Map(rows.map((r) => [r.id, r.name]));
   },
 
+  /**
+   * Writes the pack and returns it as written (every column is given: the database adds nothing). Nothing
+   * is read back, so in a transaction on PostgreSQL it goes with the next statement (deferredWrite).
+   */
   async insert(db: Executor, row: PackRow): Promise<PackRow> {
-    const created = await db.insertInto('packs').values(row).returningAll().executeTakeFirstOrThrow();
+    await deferredWrite(db, db.insertInto('packs').values(row));
     packsChanged(db, [row.user_id]);
-    return created;
+    return { ...row };
   },
 
   /**
