@@ -13,21 +13,23 @@
  * are delivered through the app's HTTP layer (inject: routing, raw-body parser, rate limit, signature
  * check, one transaction per event) with C in flight. A second pass delivers them all again (redelivery:
  * stored ids answer `duplicate`). Exactness is checked: N packs, N paid orders, N stored events.
+ * The environment's settings apply (DB_POOL_MAX, DB_PIPELINE, DB_PREPARED_STATEMENTS ...).
+ *
+ * The load generator runs in the app's own thread here, so its CPU counts against the app: for the rate
+ * the running server reaches over real HTTP, see bench/payments-webhook-http.ts.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { Socket } from 'node:net';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import Stripe from 'stripe';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { openDatabase, transaction } from '../src/db/index.js';
+import { openDatabase } from '../src/db/index.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { openCheckout } from '../src/modules/packs/checkout.js';
-import { insertPlan, insertUser } from '../test/fixtures/admin.js';
 import { freshDatabase, type BenchDb } from './db.js';
+import { STRIPE_BENCH_ENV, postgresCpu, seedPaidEvents } from './webhook-events.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,8 +42,6 @@ const { values } = parseArgs({
 });
 const N = Number(values.events);
 const C = Number(values.concurrency);
-const SECRET = 'whsec_benchsecret';
-const signer = new Stripe('sk_test_bench');
 
 /** Round trips to PostgreSQL by SQL text (BEGIN and COMMIT included), counted while `counting`. */
 const statements = new Map<string, number>();
@@ -87,27 +87,6 @@ function statementReport(events: number): {
   };
 }
 
-/**
- * CPU seconds used so far by the local PostgreSQL server's backends serving database `name` (0 when it
- * runs elsewhere; its shared processes, the WAL writer and such, are not counted).
- */
-function postgresCpu(name: string): number {
-  let ticks = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmdline.startsWith('postgres: ') || !cmdline.includes(` ${name} `)) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const fields = stat.slice(close + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return ticks / 100;
-}
-
 async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -126,12 +105,7 @@ async function run(kind: BenchDb) {
       DATABASE_URL: fresh.url,
       LOG_LEVEL: 'silent',
       SWEEP_INTERVAL_S: '0',
-      PAYMENT_PROVIDER: 'stripe',
-      STRIPE_SECRET_KEY: 'sk_test_bench',
-      STRIPE_WEBHOOK_SECRET: SECRET,
-      STRIPE_API_BASE: 'http://127.0.0.1:9', // never called: the orders are made without the provider
-      WEBHOOK_RATE_LIMIT_MAX: '10000000',
-      REFUND_INTERVAL_S: '0',
+      ...STRIPE_BENCH_ENV,
     },
     false,
   );
@@ -145,37 +119,7 @@ async function run(kind: BenchDb) {
     await migrateToLatest(database.db);
     const app = await buildApp(config, { database });
     await app.ready();
-    const planId = await insertPlan(database.db, { price_cents: 1999, currency: 'EUR' });
-    const payloads: { body: string; header: string }[] = [];
-    for (let i = 0; i < N; i++) {
-      const userId = await insertUser(database.db);
-      const opened = await transaction(database.db, (tx) =>
-        openCheckout(tx, { userId, planId, hash: 'bench', provider: 'stripe', now: Date.now() }),
-      );
-      if (opened === 'free') throw new Error('plan is free');
-      const pi = `pi_bench_${i}`;
-      const body = JSON.stringify({
-        id: `evt_bench_${kind}_${i}`,
-        object: 'event',
-        type: 'payment_intent.succeeded',
-        created: Math.floor(Date.now() / 1000),
-        data: {
-          object: {
-            id: pi,
-            object: 'payment_intent',
-            amount: 1999,
-            amount_received: 1999,
-            currency: 'eur',
-            status: 'succeeded',
-            metadata: { order_id: opened.order.id, user_id: userId },
-          },
-        },
-      });
-      payloads.push({
-        body,
-        header: signer.webhooks.generateTestHeaderString({ payload: body, secret: SECRET }),
-      });
-    }
+    const payloads = await seedPaidEvents(database.db, N, `bench_${kind}`);
     const outcomes = new Map<string, number>();
     const deliverAll = async () => {
       const cpu0 = process.cpuUsage();
