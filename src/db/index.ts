@@ -243,12 +243,12 @@ export function onCommit(db: Executor, callback: () => void): void {
  * next statement, one round trip fewer (pipeline.ts); an error in it fails the transaction there, so the
  * transaction still commits all or nothing. Anywhere else it runs at once.
  */
-export async function deferredWrite(db: Executor, write: Compilable): Promise<void> {
+export async function deferredWrite(db: Executor, write: Compilable | CompiledQuery): Promise<void> {
   if (!db.isTransaction || !pipelined.has(rootOf(db))) {
     await db.executeQuery(write);
     return;
   }
-  const compiled = write.compile();
+  const compiled = 'compile' in write ? write.compile() : write;
   await db.executeQuery({ ...compiled, parameters: [...compiled.parameters, DEFERRED] });
 }
 

@@ -1,5 +1,6 @@
 /** SQL for the activity log. Takes the database or a transaction first; holds no rules. */
-import { deferredWrite, type Executor } from '../../db/index.js';
+import { writeRows } from '../../db/batch.js';
+import type { Executor } from '../../db/index.js';
 import type { ActivityRow } from '../../db/types.js';
 
 export interface ActivityFilter {
@@ -15,9 +16,9 @@ export interface ActivityFilter {
 }
 
 export const activityRepo = {
-  /** Nothing is read back: in a transaction on PostgreSQL it goes with the next statement (deferredWrite). */
+  /** Nothing is read back: in a transaction on PostgreSQL it goes with the next statement (writeRows). */
   insert(db: Executor, row: ActivityRow): Promise<void> {
-    return deferredWrite(db, db.insertInto('activity').values(row));
+    return writeRows(db, 'activity', [row]);
   },
 
   /** Newest first by id (UUIDv7), `limit + 1` rows so the caller can tell whether more exist. */

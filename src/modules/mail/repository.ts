@@ -6,7 +6,8 @@
  * lock instead) and pushes their `next_attempt_at` ahead as a lease, so instances never send one row at
  * the same time and a process that died mid-send leaves the row for the next claim after the lease.
  */
-import { deferredWrite, onCommit, type Executor } from '../../db/index.js';
+import { insertRows, writeRows } from '../../db/batch.js';
+import { onCommit, type Executor } from '../../db/index.js';
 import type { MailRow } from '../../db/types.js';
 import { newId } from '../../lib/ids.js';
 import { signalMailQueued } from './signal.js';
@@ -29,44 +30,40 @@ export interface MailFilter {
   limit: number;
 }
 
-function insertMail(db: Executor, m: NewMail) {
-  return db
-    .insertInto('mail_outbox')
-    .values({
-      id: newId(m.at),
-      idempotency_key: m.key.slice(0, 200),
-      user_id: m.userId,
-      kind: m.kind,
-      recipient: m.to,
-      subject: m.subject.slice(0, 300),
-      text_body: m.text,
-      html_body: m.html,
-      status: 'pending',
-      attempts: 0,
-      next_attempt_at: m.at,
-      last_error: null,
-      created_at: m.at,
-      sent_at: null,
-    })
-    .onConflict((oc) => oc.column('idempotency_key').doNothing());
+function mailRow(m: NewMail): MailRow {
+  return {
+    id: newId(m.at),
+    idempotency_key: m.key.slice(0, 200),
+    user_id: m.userId,
+    kind: m.kind,
+    recipient: m.to,
+    subject: m.subject.slice(0, 300),
+    text_body: m.text,
+    html_body: m.html,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: m.at,
+    last_error: null,
+    created_at: m.at,
+    sent_at: null,
+  };
 }
 
 export const mailRepo = {
   /** True when the mail was queued now, false when its key was queued before. */
   async enqueue(db: Executor, m: NewMail): Promise<boolean> {
-    const r = await insertMail(db, m).executeTakeFirst();
-    const queued = (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
+    const queued = (await insertRows(db, 'mail_outbox', [mailRow(m)], 'idempotency_key')) > 0;
     if (queued) onCommit(db, signalMailQueued);
     return queued;
   },
 
   /**
    * Queues the mail unless its key was queued before, reading nothing back: in a transaction on
-   * PostgreSQL it goes with the next statement (deferredWrite). The worker is woken after the commit
+   * PostgreSQL it goes with the next statement (writeRows). The worker is woken after the commit
    * either way (it finds nothing new when the key was taken).
    */
   async offer(db: Executor, m: NewMail): Promise<void> {
-    await deferredWrite(db, insertMail(db, m));
+    await writeRows(db, 'mail_outbox', [mailRow(m)], 'idempotency_key');
     onCommit(db, signalMailQueued);
   },
 

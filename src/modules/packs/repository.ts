@@ -7,8 +7,8 @@
  * users are forgotten on every instance once the transaction commits (sessions/pack-lists.ts).
  */
 import { CompiledQuery, sql, type ExpressionBuilder, type Updateable } from 'kysely';
-import { cachedText, chunks } from '../../db/batch.js';
-import { deferredWrite, type Executor } from '../../db/index.js';
+import { cachedText, chunks, writeRows } from '../../db/batch.js';
+import type { Executor } from '../../db/index.js';
 import type { Database, PackRow, PackStatus, PacksTable } from '../../db/types.js';
 import { packsChanged } from '../../sessions/pack-lists.js';
 import { packNoticeSent } from '../notifications/repository.js';
@@ -133,10 +133,10 @@ export const packsRepo = {
 
   /**
    * Writes the pack and returns it as written (every column is given: the database adds nothing). Nothing
-   * is read back, so in a transaction on PostgreSQL it goes with the next statement (deferredWrite).
+   * is read back, so in a transaction on PostgreSQL it goes with the next statement (writeRows).
    */
   async insert(db: Executor, row: PackRow): Promise<PackRow> {
-    await deferredWrite(db, db.insertInto('packs').values(row));
+    await writeRows(db, 'packs', [row]);
     packsChanged(db, [row.user_id]);
     return { ...row };
   },

@@ -3,32 +3,10 @@
  * unique event_id) and the aggregate reads. Takes the database or a transaction first; holds no rules.
  * One SQL text serves both dialects.
  */
-import { CompiledQuery, sql, type Selectable } from 'kysely';
-import { cachedText, chunks } from '../../db/batch.js';
+import { sql, type Selectable } from 'kysely';
+import { chunks, insertRows, writeRows } from '../../db/batch.js';
 import type { Executor } from '../../db/index.js';
 import type { UsageDebitsTable, UsageRecordRow, UsageRecordsTable } from '../../db/types.js';
-
-/** Multi-row INSERT of same-shaped rows (optionally skipping conflicts on `conflict`); rows inserted. */
-async function insertMany<T extends object>(
-  db: Executor,
-  table: 'usage_records' | 'usage_debits',
-  rows: T[],
-  conflict?: 'event_id',
-): Promise<number> {
-  let inserted = 0;
-  for (const part of chunks(rows)) {
-    const columns = Object.keys(part[0]!) as (keyof T)[];
-    const text = cachedText(db, `insert ${table} ${conflict ?? ''} ${columns.join()} ${part.length}`, () => {
-      const q = db.insertInto(table).values(part as never);
-      return (conflict ? q.onConflict((oc) => oc.column(conflict).doNothing()) : q).compile();
-    });
-    const params: unknown[] = [];
-    for (const row of part) for (const c of columns) params.push(row[c]);
-    const r = await db.executeQuery(CompiledQuery.raw(text, params));
-    inserted += Number(r.numAffectedRows ?? 0n);
-  }
-  return inserted;
-}
 
 /** The table row types: one description of the schema (db/types.ts). */
 export type NewUsageRecord = Selectable<UsageRecordsTable>;
@@ -93,11 +71,12 @@ export const usageRepo = {
    * Returns how many rows were inserted, so the caller can tell that a concurrent writer got there first.
    */
   insertRecords(db: Executor, rows: NewUsageRecord[]): Promise<number> {
-    return insertMany(db, 'usage_records', rows, 'event_id');
+    return insertRows(db, 'usage_records', rows, 'event_id');
   },
 
-  async insertDebits(db: Executor, rows: NewDebit[]): Promise<void> {
-    await insertMany(db, 'usage_debits', rows);
+  /** Nothing is read back: in a transaction on PostgreSQL they go with the next statement (writeRows). */
+  insertDebits(db: Executor, rows: NewDebit[]): Promise<void> {
+    return writeRows(db, 'usage_debits', rows);
   },
 
   listRecords(

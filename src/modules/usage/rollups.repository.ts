@@ -4,7 +4,7 @@
  * the UTC hour the usage HAPPENED in (occurred_at), so late and out-of-order records land in their hour.
  */
 import { sql } from 'kysely';
-import type { Dialect, Executor, Tx } from '../../db/index.js';
+import { deferredWrite, type Dialect, type Executor, type Tx } from '../../db/index.js';
 import { HOUR_MS } from '../../lib/clock.js';
 import { rebuildRollups } from '../../db/migrations/2026_12_02_0012_usage_rollups.js';
 import { bucketStart, toBuckets, type Bucket } from './repository.js';
@@ -84,35 +84,40 @@ export const rollupsRepo = {
 
   /**
    * Adds the deltas: one multi-row upsert per table (per 500 rows), rows in key order so writers sharing
-   * rows always lock them in the same order.
+   * rows always lock them in the same order. Nothing is read back: in a transaction on PostgreSQL they go
+   * with the COMMIT (deferredWrite).
    */
   async add(db: Executor, deltas: RollupDeltas): Promise<void> {
     const users = [...deltas.users.values()].sort(byKey((r) => `${r.user_id}|${r.hour}`));
     for (let i = 0; i < users.length; i += CHUNK) {
-      await db
-        .insertInto('usage_user_hourly')
-        .values(users.slice(i, i + CHUNK))
-        .onConflict((oc) =>
-          oc.columns(['user_id', 'hour']).doUpdateSet({
-            bytes: sql`usage_user_hourly.bytes + excluded.bytes`,
-            overage_bytes: sql`usage_user_hourly.overage_bytes + excluded.overage_bytes`,
-            records: sql`usage_user_hourly.records + excluded.records`,
-          }),
-        )
-        .execute();
+      await deferredWrite(
+        db,
+        db
+          .insertInto('usage_user_hourly')
+          .values(users.slice(i, i + CHUNK))
+          .onConflict((oc) =>
+            oc.columns(['user_id', 'hour']).doUpdateSet({
+              bytes: sql`usage_user_hourly.bytes + excluded.bytes`,
+              overage_bytes: sql`usage_user_hourly.overage_bytes + excluded.overage_bytes`,
+              records: sql`usage_user_hourly.records + excluded.records`,
+            }),
+          ),
+      );
     }
     const packs = [...deltas.packs.values()].sort(byKey((r) => `${r.pack_id}|${r.hour}`));
     for (let i = 0; i < packs.length; i += CHUNK) {
-      await db
-        .insertInto('usage_pack_hourly')
-        .values(packs.slice(i, i + CHUNK))
-        .onConflict((oc) =>
-          oc.columns(['pack_id', 'hour']).doUpdateSet({
-            bytes: sql`usage_pack_hourly.bytes + excluded.bytes`,
-            records: sql`usage_pack_hourly.records + excluded.records`,
-          }),
-        )
-        .execute();
+      await deferredWrite(
+        db,
+        db
+          .insertInto('usage_pack_hourly')
+          .values(packs.slice(i, i + CHUNK))
+          .onConflict((oc) =>
+            oc.columns(['pack_id', 'hour']).doUpdateSet({
+              bytes: sql`usage_pack_hourly.bytes + excluded.bytes`,
+              records: sql`usage_pack_hourly.records + excluded.records`,
+            }),
+          ),
+      );
     }
   },
 
